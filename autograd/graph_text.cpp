@@ -1,0 +1,98 @@
+#include "autograd/graph_text.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <unordered_map>
+#include <vector>
+
+namespace autograd {
+namespace {
+
+// Six significant digits: enough to follow a computation, short enough to scan.
+std::string number(double x) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6g", x);
+  return buffer;
+}
+
+// Labels go inside DOT double-quoted strings and record fields, where these are special.
+std::string dot_escape(const std::string& text) {
+  std::string escaped;
+  for (char c : text) {
+    if (c == '"' || c == '\\' || c == '{' || c == '}' || c == '|' || c == '<' || c == '>') escaped += '\\';
+    escaped += c;
+  }
+  return escaped;
+}
+
+// Nodes are numbered by their position in the topological order: #0 is the first input, the
+// root has the highest number, and numbers stay small whatever else the program has made.
+class NodeNumbers {
+ public:
+  explicit NodeNumbers(const std::vector<Node*>& order) {
+    for (std::size_t i = 0; i < order.size(); ++i) numbers_.emplace(order[i], i);
+  }
+  std::size_t operator[](const Node* node) const { return numbers_.at(node); }
+
+ private:
+  std::unordered_map<const Node*, std::size_t> numbers_;
+};
+
+}  // namespace
+
+std::string dump_graph(const Value& root) {
+  const std::vector<Node*> order = topological_order(root);
+  const NodeNumbers numbers(order);
+  std::ostringstream out;
+  for (const Node* node : order) {
+    out << '#' << numbers[node] << "  " << op_name(node->op);
+    if (node->op == Op::pow) out << ' ' << number(node->exponent);
+    if (node->label[0] != '\0') out << "  " << node->label;
+    out << "  data=" << number(node->data) << "  grad=" << number(node->grad);
+    if (node->op != Op::leaf) {
+      out << "  <-";
+      for (int i = 0; i < arity(node->op); ++i) out << " #" << numbers[node->inputs[i]];
+    }
+    out << '\n';
+  }
+  return out.str();
+}
+
+void write_dot(const Value& root, std::ostream& out) {
+  out << "digraph backprop {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n";
+  const std::vector<Node*> order = topological_order(root);
+  const NodeNumbers numbers(order);
+  for (const Node* node : order) {
+    const std::string name = "n" + std::to_string(numbers[node]);
+    out << "  " << name << " [shape=record, label=\"{" << dot_escape(node->label) << " | data " << number(node->data)
+        << " | grad " << number(node->grad) << "}\"];\n";
+    if (node->op == Op::leaf) continue;
+    std::string op_label = op_name(node->op);
+    if (node->op == Op::pow) op_label += " " + number(node->exponent);
+    out << "  " << name << "_op [shape=ellipse, label=\"" << op_label << "\"];\n";
+    out << "  " << name << "_op -> " << name << ";\n";
+    for (int i = 0; i < arity(node->op); ++i) {
+      out << "  n" << numbers[node->inputs[i]] << " -> " << name << "_op;\n";
+    }
+  }
+  out << "}\n";
+}
+
+void write_dot_file(const Value& root, const std::string& path) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream file(temporary, std::ios::trunc);
+    if (!file) throw std::runtime_error("cannot write DOT file '" + temporary + "'");
+    write_dot(root, file);
+    file.flush();
+    if (!file) throw std::runtime_error("error while writing DOT file '" + temporary + "'");
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::remove(temporary.c_str());
+    throw std::runtime_error("cannot rename '" + temporary + "' to '" + path + "'");
+  }
+}
+
+}  // namespace autograd

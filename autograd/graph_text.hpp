@@ -1,0 +1,23 @@
+#pragma once
+// Views of a scalar graph for people: a text dump and a Graphviz DOT file.
+
+#include <ostream>
+#include <string>
+
+#include "autograd/value.hpp"
+
+namespace autograd {
+
+// One line per node, inputs before the nodes that use them, numbered in that order, e.g.
+//   #7  tanh  o  data=0.707107  grad=1  <- #6
+std::string dump_graph(const Value& root);
+
+// The graph in Graphviz DOT: one record per value (label, data, grad) fed by an ellipse naming
+// the op that made it. Render with `dot -Tsvg graph.dot -o graph.svg`.
+void write_dot(const Value& root, std::ostream& out);
+
+// write_dot into `path`, written to a temporary file first and renamed, so an interrupted run
+// never leaves half a file. Throws std::runtime_error naming the path on failure.
+void write_dot_file(const Value& root, const std::string& path);
+
+}  // namespace autograd

@@ -1,0 +1,16 @@
+#include "nn/random.hpp"
+
+#include <stdexcept>
+
+namespace nn {
+
+std::uint64_t Rng::below(std::uint64_t n) {
+  if (n == 0) throw std::invalid_argument("Rng::below: n must be positive");
+  // Reject draws from the incomplete last block of size n, so every result is equally likely.
+  const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+  std::uint64_t draw = engine_();
+  while (draw >= limit) draw = engine_();
+  return draw % n;
+}
+
+}  // namespace nn

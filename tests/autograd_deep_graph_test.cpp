@@ -1,0 +1,125 @@
+// Graphs far deeper and larger than a recursive engine survives. ctest runs this suite with a
+// 1 MiB stack (see tests/CMakeLists.txt), so any recursion over the graph's depth -- in the
+// topological sort, in backward or in teardown -- fails here even in an optimised build.
+
+#include <boost/test/unit_test.hpp>
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+#include "autograd/value.hpp"
+#include "finite_difference.hpp"
+#include "nn/random.hpp"
+
+using autograd::Value;
+
+BOOST_AUTO_TEST_SUITE(deep_graphs)
+
+BOOST_AUTO_TEST_CASE(million_node_chain_backpropagates_and_is_destroyed) {
+  constexpr int length = 1'000'000;
+  Value x(0.5, "x");
+  {
+    Value y = x;
+    for (int i = 0; i < length; ++i) y = y + x;  // y = (length + 1) x, a chain `length` deep
+    BOOST_TEST(y.data() == 0.5 * (length + 1));
+    y.backward();
+    BOOST_TEST(x.grad() == static_cast<double>(length + 1));
+  }  // the chain is freed here, one node at a time
+  BOOST_TEST(x.data() == 0.5);
+}
+
+BOOST_AUTO_TEST_CASE(million_node_unary_chain) {
+  Value x(-2.0, "x");
+  Value y = x;
+  for (int i = 0; i < 1'000'000; ++i) y = -y;
+  y.backward();
+  BOOST_TEST(y.data() == -2.0);
+  BOOST_TEST(x.grad() == 1.0);
+  zero_grad(y);
+  BOOST_TEST(x.grad() == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(wide_balanced_tree_is_summed_and_freed) {
+  // 2^20 leaves summed pairwise: teardown frees both inputs of every node.
+  std::vector<Value> level;
+  for (int i = 0; i < (1 << 20); ++i) level.emplace_back(static_cast<double>(i % 7));
+  const std::vector<Value> leaves = level;
+  while (level.size() > 1) {
+    std::vector<Value> next;
+    for (std::size_t i = 0; i + 1 < level.size(); i += 2) next.push_back(level[i] + level[i + 1]);
+    level.swap(next);
+  }
+  level[0].backward();
+  double expected_sum = 0;
+  for (int i = 0; i < (1 << 20); ++i) expected_sum += i % 7;
+  BOOST_TEST(level[0].data() == expected_sum);
+  for (std::size_t i = 0; i < leaves.size(); i += 4099) BOOST_TEST(leaves[i].grad() == 1.0);
+}
+
+// A 784-16-10 tanh network's squared error summed over 250 images: ~6.6 million nodes, a sum
+// chain thousands deep per neuron. (Python micrograd stops with RecursionError on this.)
+BOOST_AUTO_TEST_CASE(mlp_784_16_10_loss_over_250_images) {
+  constexpr int inputs = 784, hidden = 16, outputs = 10, images = 250;
+  nn::Rng rng(7);
+  std::vector<double> w1(inputs * hidden), b1(hidden), w2(hidden * outputs), b2(outputs);
+  for (double& w : w1) w = rng.uniform(-0.08, 0.08);
+  for (double& w : b1) w = rng.uniform(-0.1, 0.1);
+  for (double& w : w2) w = rng.uniform(-0.5, 0.5);
+  for (double& w : b2) w = rng.uniform(-0.1, 0.1);
+  std::vector<double> pixels(images * inputs), targets(images * outputs, 0.0);
+  for (double& p : pixels) p = rng.uniform();
+  for (int n = 0; n < images; ++n) targets[n * outputs + static_cast<int>(rng.below(outputs))] = 1.0;
+
+  // The same loss on plain doubles, as the finite-difference reference.
+  auto loss_of = [&](const std::vector<double>& first_layer) {
+    double total = 0;
+    for (int n = 0; n < images; ++n) {
+      double h[hidden];
+      for (int j = 0; j < hidden; ++j) {
+        double z = b1[j];
+        for (int i = 0; i < inputs; ++i) z += first_layer[i * hidden + j] * pixels[n * inputs + i];
+        h[j] = std::tanh(z);
+      }
+      for (int k = 0; k < outputs; ++k) {
+        double o = b2[k];
+        for (int j = 0; j < hidden; ++j) o += w2[j * outputs + k] * h[j];
+        total += (o - targets[n * outputs + k]) * (o - targets[n * outputs + k]);
+      }
+    }
+    return total;
+  };
+
+  std::vector<Value> W1(w1.begin(), w1.end()), B1(b1.begin(), b1.end());
+  std::vector<Value> W2(w2.begin(), w2.end()), B2(b2.begin(), b2.end());
+  Value loss = 0.0;
+  for (int n = 0; n < images; ++n) {
+    std::vector<Value> h;
+    for (int j = 0; j < hidden; ++j) {
+      Value z = B1[j];
+      for (int i = 0; i < inputs; ++i) z = z + W1[i * hidden + j] * pixels[n * inputs + i];
+      h.push_back(tanh(z));
+    }
+    for (int k = 0; k < outputs; ++k) {
+      Value o = B2[k];
+      for (int j = 0; j < hidden; ++j) o = o + W2[j * outputs + k] * h[j];
+      const Value error = o - targets[n * outputs + k];
+      loss = loss + error * error;
+    }
+  }
+  BOOST_TEST(topological_order(loss).size() > 6'000'000u);
+  loss.backward();
+
+  BOOST_TEST(testing::close(loss.data(), loss_of(w1), 1e-12));
+  for (int index : {0, 4321, inputs * hidden - 1}) {
+    auto perturbed = [&](double w) {
+      std::vector<double> changed = w1;
+      changed[index] = w;
+      return loss_of(changed);
+    };
+    const double expected = testing::central_difference(perturbed, w1[index]);
+    BOOST_TEST(testing::close(W1[index].grad(), expected, 1e-6),
+               "W1[" << index << "]: " << W1[index].grad() << " vs " << expected);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
