@@ -16,11 +16,17 @@ NeuronChain NeuronChain::random(std::uint64_t seed, bool tanh_hidden) {
 }
 
 Value NeuronChain::hidden(const Value& x) const {
-  const Value z = w1 * x + b1;
-  return tanh_hidden ? tanh(z) : z;
+  Value y1 = w1 * x + b1;
+  if (tanh_hidden) y1 = tanh(y1);
+  y1.set_label("Y1");
+  return y1;
 }
 
-Value NeuronChain::predict(const Value& x) const { return w2 * hidden(x) + b2; }
+Value NeuronChain::predict(const Value& x) const {
+  Value y2 = w2 * hidden(x) + b2;
+  y2.set_label("Y2");
+  return y2;
+}
 
 TanhNetwork TanhNetwork::random(std::uint64_t seed, int hidden) {
   if (hidden <= 0) throw std::invalid_argument("TanhNetwork: hidden size must be positive");

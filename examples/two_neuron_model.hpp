@@ -48,10 +48,13 @@ Value mse(const Model& model, const Samples& samples) {
   for (std::size_t i = 0; i < samples.x.size(); ++i) {
     const Value x(samples.x[i], "X" + std::to_string(i));
     const Value target(samples.y[i], "Y_hat" + std::to_string(i));
-    const Value error = model.predict(x) - target;
+    Value error = model.predict(x) - target;
+    error.set_label("e" + std::to_string(i));
     total = total + error * error;
   }
-  return total / static_cast<double>(samples.x.size());
+  Value loss = total / static_cast<double>(samples.x.size());
+  loss.set_label("L");
+  return loss;
 }
 
 // Plain gradient descent: `steps` rounds of zero_grad, forward, backward, p -= lr * dL/dp.

@@ -106,7 +106,8 @@ BOOST_AUTO_TEST_CASE(copies_share_a_node_and_moves_leave_the_source_empty) {
   Value moved = std::move(copy);
   BOOST_TEST(moved.node() == a.node());
   BOOST_TEST(copy.node() == nullptr);  // NOLINT(bugprone-use-after-move): the documented state
-  a = a;                               // self-assignment keeps the node
+  const Value& same = a;
+  a = same;  // self-assignment keeps the node
   BOOST_TEST(a.data() == 5.0);
 }
 
