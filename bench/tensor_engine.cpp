@@ -1,0 +1,101 @@
+// Speed of the tensor engine's kernels:
+// 1. matmul forward + backward (three products: Y = X@W, dX = dY@W^T, dW = X^T@dY) through the
+//    engine, against the same three bare cblas_sgemm calls into preallocated buffers;
+// 2. element-wise tanh forward throughput, engine kernel against a plain std::tanh loop.
+//
+//   build/bin/bench_tensor_engine [--quick]
+
+#include <cblas.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "nn/random.hpp"
+#include "tensor/tensor.hpp"
+#include "tensor/threads.hpp"
+#include "timing.hpp"
+
+using tensor::Tensor;
+
+namespace {
+
+xt::xtensor<float, 2> random_array(std::size_t rows, std::size_t cols, nn::Rng& rng) {
+  xt::xtensor<float, 2> a = xt::xtensor<float, 2>::from_shape({rows, cols});
+  for (float& v : a) v = static_cast<float>(rng.uniform(-1, 1));
+  return a;
+}
+
+struct Shape {
+  int m, k, n;  // X: (m x k), W: (k x n)
+};
+
+void bench_matmul(Shape s, int threads, int runs) {
+  nn::Rng rng(5);
+  tensor::set_num_threads(threads);
+  const double flops = 3.0 * 2.0 * s.m * s.k * s.n;
+
+  // Bare BLAS: the three products, buffers allocated once.
+  std::vector<float> x(s.m * s.k), w(s.k * s.n), y(s.m * s.n), dy(s.m * s.n), dx(s.m * s.k), dw(s.k * s.n);
+  for (float& v : x) v = static_cast<float>(rng.uniform(-1, 1));
+  for (float& v : w) v = static_cast<float>(rng.uniform(-1, 1));
+  for (float& v : dy) v = static_cast<float>(rng.uniform(-1, 1));
+  const bench::Timing bare = bench::time_runs(
+      [&] {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.m, s.n, s.k, 1, x.data(), s.k, w.data(), s.n, 0,
+                    y.data(), s.n);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s.m, s.k, s.n, 1, dy.data(), s.n, w.data(), s.n, 1,
+                    dx.data(), s.k);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s.k, s.n, s.m, 1, x.data(), s.k, dy.data(), s.n, 1,
+                    dw.data(), s.n);
+      },
+      3, runs);
+
+  // The engine: Y = X @ W, then backward from sum(Y) (dY = ones), accumulating into X and W.
+  Tensor<float> X(random_array(s.m, s.k, rng)), W(random_array(s.k, s.n, rng));
+  const bench::Timing engine = bench::time_runs([&] { sum(matmul(X, W)).backward(); }, 3, runs);
+
+  std::printf("%4dx%-4d @ %4dx%-4d %8d %12.1f %12.1f %12.3f %12.3f %8.2f\n", s.m, s.k, s.k, s.n, threads,
+              flops / engine.median_seconds * 1e-9, flops / bare.median_seconds * 1e-9, engine.median_seconds * 1e3,
+              bare.median_seconds * 1e3, bare.median_seconds / engine.median_seconds);
+}
+
+void bench_tanh(std::size_t rows, std::size_t cols, int threads, int runs) {
+  nn::Rng rng(9);
+  tensor::set_num_threads(threads);
+  const Tensor<float> x(random_array(rows, cols, rng));
+  const bench::Timing engine = bench::time_runs([&] { tanh(x); }, 3, runs);
+
+  std::vector<float> out(x.size());
+  const float* in = x.data().data();
+  const bench::Timing plain = bench::time_runs(
+      [&] {
+        for (std::size_t i = 0; i < out.size(); ++i) out[i] = std::tanh(in[i]);
+      },
+      3, runs);
+  const double count = static_cast<double>(x.size());
+  std::printf("%6zux%-6zu %8d %16.0f %16.0f %8.2f\n", rows, cols, threads, count / engine.median_seconds * 1e-6,
+              count / plain.median_seconds * 1e-6, plain.median_seconds / engine.median_seconds);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  const int runs = quick ? 5 : 41;
+  std::printf("tensor engine, float32, median of %d runs after 3 warm-up runs\n\n", runs);
+
+  std::printf("matmul forward + backward (3 gemms)\n");
+  std::printf("%-21s %8s %12s %12s %12s %12s %8s\n", "shape", "threads", "engine GF/s", "bare GF/s", "engine ms",
+              "bare ms", "ratio");
+  for (Shape s : {Shape{64, 784, 128}, Shape{128, 784, 800}}) {
+    for (int threads : {1, 2}) bench_matmul(s, threads, runs);
+  }
+
+  std::printf("\nelement-wise tanh (forward)\n");
+  std::printf("%-13s %8s %16s %16s %8s\n", "shape", "threads", "engine Melem/s", "std::tanh Melem/s", "speedup");
+  for (int threads : {1, 2}) bench_tanh(128, 800, threads, runs);
+  for (int threads : {1, 2}) bench_tanh(1000, 1000, threads, runs);
+  return 0;
+}

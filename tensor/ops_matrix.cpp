@@ -1,0 +1,89 @@
+// Matrix ops: the product (on BLAS gemm), the transpose, and reductions to 1 x 1.
+
+#include <xtensor/xmanipulation.hpp>
+
+#include "tensor/graph_building.hpp"
+#include "tensor/kernels.hpp"
+
+namespace tensor {
+
+// out = a @ b: (m x k) @ (k x n) -> (m x n)
+template <class T>
+Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
+  detail::require_non_empty("matmul", a);
+  detail::require_non_empty("matmul", b);
+  if (a.cols() != b.rows()) {
+    detail::fail("matmul", detail::shape_of(a) + " @ " + detail::shape_of(b) + ": inner dimensions differ");
+  }
+  xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({a.rows(), b.cols()});
+  kernels::gemm(false, false, T(1), a.data(), b.data(), T(0), out);
+  return detail::make_result(Op::matmul, std::move(out), a, b);
+}
+// dA += dOut @ B^T (m x n)(n x k);  dB += A^T @ dOut (k x m)(m x n). The transposes are gemm
+// flags on the stored arrays, and beta = 1 accumulates straight into the gradients.
+template <class T>
+static void matmul_backward(Node<T>& out) {
+  Node<T>& a = *out.inputs[0];
+  Node<T>& b = *out.inputs[1];
+  kernels::gemm(false, true, T(1), out.grad, b.data, T(1), a.grad);
+  kernels::gemm(true, false, T(1), a.data, out.grad, T(1), b.grad);
+}
+
+// out = a^T, a new array (an explicit op; matmul never needs it)
+template <class T>
+Tensor<T> transpose(const Tensor<T>& a) {
+  detail::require_non_empty("transpose", a);
+  xt::xtensor<T, 2> out = xt::transpose(a.data());
+  return detail::make_result(Op::transpose, std::move(out), a);
+}
+template <class T>
+static void transpose_backward(Node<T>& out) {
+  Node<T>& a = *out.inputs[0];
+  a.grad += xt::transpose(out.grad);
+}
+
+// out = sum of all elements (1 x 1)
+template <class T>
+Tensor<T> sum(const Tensor<T>& a) {
+  detail::require_non_empty("sum", a);
+  xt::xtensor<T, 2> out = {{kernels::total_sum(a.data())}};
+  return detail::make_result(Op::sum, std::move(out), a);
+}
+// out = mean of all elements (1 x 1)
+template <class T>
+Tensor<T> mean(const Tensor<T>& a) {
+  detail::require_non_empty("mean", a);
+  xt::xtensor<T, 2> out = {{kernels::total_sum(a.data()) / static_cast<T>(a.size())}};
+  return detail::make_result(Op::mean, std::move(out), a);
+}
+// d(sum)/da = 1 and d(mean)/da = 1/N for every element
+template <class T>
+static void reduction_backward(Node<T>& out) {
+  Node<T>& a = *out.inputs[0];
+  const T per_element = out.op == Op::mean ? T(1) / static_cast<T>(a.data.size()) : T(1);
+  a.grad += out.grad(0, 0) * per_element;
+}
+
+template <class T>
+void detail::matrix_backward(Node<T>& out) {
+  switch (out.op) {
+    case Op::matmul: matmul_backward(out); return;
+    case Op::transpose: transpose_backward(out); return;
+    case Op::sum:
+    case Op::mean: reduction_backward(out); return;
+    default: return;
+  }
+}
+
+template Tensor<float> matmul(const Tensor<float>&, const Tensor<float>&);
+template Tensor<double> matmul(const Tensor<double>&, const Tensor<double>&);
+template Tensor<float> transpose(const Tensor<float>&);
+template Tensor<double> transpose(const Tensor<double>&);
+template Tensor<float> sum(const Tensor<float>&);
+template Tensor<double> sum(const Tensor<double>&);
+template Tensor<float> mean(const Tensor<float>&);
+template Tensor<double> mean(const Tensor<double>&);
+template void detail::matrix_backward(Node<float>&);
+template void detail::matrix_backward(Node<double>&);
+
+}  // namespace tensor

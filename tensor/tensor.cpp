@@ -1,0 +1,215 @@
+#include "tensor/tensor.hpp"
+
+#include <atomic>
+#include <cassert>
+#include <cstdio>
+#include <ostream>
+#include <utility>
+
+#include "tensor/graph_building.hpp"
+
+namespace tensor {
+
+const char* op_name(Op op) {
+  switch (op) {
+    case Op::leaf: return "leaf";
+    case Op::add: return "add";
+    case Op::sub: return "sub";
+    case Op::mul: return "mul";
+    case Op::div: return "div";
+    case Op::neg: return "neg";
+    case Op::pow: return "pow";
+    case Op::exp: return "exp";
+    case Op::log: return "log";
+    case Op::tanh: return "tanh";
+    case Op::relu: return "relu";
+    case Op::sigmoid: return "sigmoid";
+    case Op::matmul: return "matmul";
+    case Op::transpose: return "transpose";
+    case Op::sum: return "sum";
+    case Op::mean: return "mean";
+    case Op::softmax: return "softmax";
+    case Op::log_softmax: return "log_softmax";
+    case Op::cross_entropy: return "cross_entropy";
+    case Op::mse: return "mse";
+  }
+  return "?";
+}
+
+std::ostream& operator<<(std::ostream& out, Op op) { return out << op_name(op); }
+
+template <class T>
+Node<T>::~Node() {
+  // Destroying a node releases its inputs; an input held by nothing else would be destroyed
+  // inside this destructor, and so on down a chain. Instead such inputs are moved to a list and
+  // destroyed here one at a time, after their own sole-owned inputs were moved out likewise.
+  std::vector<std::shared_ptr<Node>> pending;
+  for (auto& input : inputs) {
+    if (input && input.use_count() == 1) pending.push_back(std::move(input));
+  }
+  while (!pending.empty()) {
+    std::shared_ptr<Node> node = std::move(pending.back());
+    pending.pop_back();
+    for (auto& input : node->inputs) {
+      if (input && input.use_count() == 1) pending.push_back(std::move(input));
+    }
+  }  // each `node` dies at the end of its iteration, holding no sole-owned inputs
+}
+
+namespace detail {
+
+std::string shape_string(std::size_t rows, std::size_t cols) {
+  return "(" + std::to_string(rows) + "x" + std::to_string(cols) + ")";
+}
+
+void fail(const char* op, const std::string& what) { throw std::invalid_argument(std::string(op) + ": " + what); }
+
+}  // namespace detail
+
+template <class T>
+Tensor<T>::Tensor() : Tensor(Array({{T(0)}})) {}
+
+template <class T>
+Tensor<T>::Tensor(Array data, std::string label) : node_(std::make_shared<Node<T>>()) {
+  if (data.size() == 0) detail::fail("Tensor", "empty data " + detail::shape_string(data.shape()[0], data.shape()[1]));
+  node_->data = std::move(data);
+  node_->label = std::move(label);
+}
+
+template <class T>
+Tensor<T>::Tensor(std::initializer_list<std::initializer_list<T>> rows) : node_(std::make_shared<Node<T>>()) {
+  const std::size_t cols = rows.size() == 0 ? 0 : rows.begin()->size();
+  for (const auto& row : rows) {
+    if (row.size() != cols) detail::fail("Tensor", "rows of different lengths");
+  }
+  if (rows.size() == 0 || cols == 0) detail::fail("Tensor", "empty data");
+  node_->data = Array(rows);
+}
+
+template <class T>
+Tensor<T> Tensor<T>::full(std::size_t rows, std::size_t cols, T value) {
+  Array data({rows, cols}, value);
+  return Tensor(std::move(data));
+}
+
+template <class T>
+std::string Tensor<T>::shape_string() const {
+  return detail::shape_string(rows(), cols());
+}
+
+template <class T>
+Tensor<T>& Tensor<T>::set_label(std::string label) {
+  node_->label = std::move(label);
+  return *this;
+}
+
+template <class T>
+Tensor<T> Tensor<T>::input(std::size_t index) const {
+  assert(index < num_inputs());
+  return from_node(node_->inputs[index]);
+}
+
+template <class T>
+Tensor<T> Tensor<T>::from_node(std::shared_ptr<Node<T>> node) {
+  return Tensor(std::move(node), Adopt{});
+}
+
+namespace {
+
+// Depth-first post-order with an explicit stack and per-walk marks, as in the scalar engine.
+template <class T>
+std::vector<Node<T>*> sort_topologically(Node<T>* root) {
+  static std::atomic<std::uint64_t> walk_counter{0};
+  const std::uint64_t walk = walk_counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  std::vector<Node<T>*> order, stack{root};
+  root->visit = walk;
+  while (!stack.empty()) {
+    Node<T>* node = stack.back();
+    Node<T>* unvisited_input = nullptr;
+    for (int i = 0; i < arity(node->op) && unvisited_input == nullptr; ++i) {
+      if (node->inputs[i]->visit != walk) unvisited_input = node->inputs[i].get();
+    }
+    if (unvisited_input != nullptr) {
+      unvisited_input->visit = walk;
+      stack.push_back(unvisited_input);
+    } else {
+      order.push_back(node);
+      stack.pop_back();
+    }
+  }
+  return order;
+}
+
+template <class T>
+void backward_step(Node<T>& out) {
+  switch (out.op) {
+    case Op::leaf: return;
+    case Op::add:
+    case Op::sub:
+    case Op::mul:
+    case Op::div:
+    case Op::neg:
+    case Op::pow:
+    case Op::exp:
+    case Op::log:
+    case Op::tanh:
+    case Op::relu:
+    case Op::sigmoid: detail::elementwise_backward(out); return;
+    case Op::matmul:
+    case Op::transpose:
+    case Op::sum:
+    case Op::mean: detail::matrix_backward(out); return;
+    case Op::softmax:
+    case Op::log_softmax:
+    case Op::cross_entropy:
+    case Op::mse: detail::rowwise_backward(out); return;
+  }
+}
+
+}  // namespace
+
+template <class T>
+std::vector<Node<T>*> topological_order(const Tensor<T>& root) {
+  return sort_topologically(root.node());
+}
+
+template <class T>
+void Tensor<T>::backward() const {
+  if (rows() != 1 || cols() != 1) {
+    detail::fail("backward", "the output must be 1x1 (a loss), not " + shape_string());
+  }
+  const std::vector<Node<T>*> order = sort_topologically(node_.get());
+  for (Node<T>* node : order) {
+    if (node->grad.shape() != node->data.shape()) {
+      node->grad = Array::from_shape(node->data.shape());
+      node->grad.fill(T(0));
+    } else if (node->op != Op::leaf) {
+      node->grad.fill(T(0));
+    }
+  }
+  node_->grad(0, 0) += T(1);
+  for (auto it = order.rbegin(); it != order.rend(); ++it) backward_step(**it);
+}
+
+template <class T>
+void zero_grad(const Tensor<T>& root) {
+  for (Node<T>* node : topological_order(root)) node->grad.fill(T(0));
+}
+
+template <class T>
+void zero_grad(const std::vector<Tensor<T>>& tensors) {
+  for (const Tensor<T>& t : tensors) t.node()->grad.fill(T(0));
+}
+
+template struct Node<float>;
+template struct Node<double>;
+template class Tensor<float>;
+template class Tensor<double>;
+template std::vector<Node<float>*> topological_order(const Tensor<float>&);
+template std::vector<Node<double>*> topological_order(const Tensor<double>&);
+template void zero_grad(const Tensor<float>&);
+template void zero_grad(const Tensor<double>&);
+template void zero_grad(const std::vector<Tensor<float>>&);
+template void zero_grad(const std::vector<Tensor<double>>&);
+
+}  // namespace tensor

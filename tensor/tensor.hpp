@@ -1,0 +1,192 @@
+#pragma once
+// tensor::Tensor<T> -- the tensor engine, T = float or double. A Tensor is a handle to one node
+// of a computation graph holding a 2-D array (rows x cols, row-major), its gradient, the op
+// that made it and that op's inputs. The API is the scalar engine's (autograd::Value) over
+// matrices, plus the matrix ops a layer needs:
+//
+//   Tensor<float> X = ..., W = ..., B = ...;     // X: (batch, 784), W: (784, 10), B: (1, 10)
+//   Tensor<float> loss = cross_entropy(matmul(X, W) + B, labels);
+//   loss.backward();                             // W.grad(): (784, 10), B.grad(): (1, 10)
+//
+// Ownership and gradient semantics are those of autograd::Value (see autograd/value.hpp):
+// handles share nodes; leaves accumulate gradients across backward() calls until zero_grad();
+// interior gradients are recomputed from zero by every backward(). A node's grad is allocated
+// (zero-filled, data's shape) the first time backward() reaches it; before that it is empty.
+//
+// Broadcasting: the element-wise binary ops (+ - * /) take operands whose shapes agree in each
+// dimension or are 1 there -- the same shape, a 1 x n row over a batch x n matrix (a bias),
+// an m x 1 column, or 1 x 1. An operand's gradient is summed over the dimensions it was
+// broadcast along, so a bias gets the sum over the batch. A plain number operand becomes a
+// 1 x 1 constant leaf, as in the scalar engine.
+//
+// Errors: a shape mismatch or an empty tensor throws std::invalid_argument naming the op and
+// the shapes, e.g. "matmul: (64x784) @ (100x10): inner dimensions differ". Domain errors
+// (log of 0 or of a negative number) give -inf / NaN like the math library.
+//
+// Threads: element-wise and row-wise kernels run on TBB above a size threshold, products on
+// BLAS; tensor::set_num_threads (threads.hpp) sets both.
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tensor/tensor_node.hpp"
+
+namespace tensor {
+
+template <class T>
+class Tensor {
+ public:
+  using Array = xt::xtensor<T, 2>;
+
+  // A 1 x 1 leaf holding 0.
+  Tensor();
+  // A leaf holding `data`. Throws std::invalid_argument if it has no elements.
+  explicit Tensor(Array data, std::string label = "");
+  // A leaf from rows of numbers: Tensor<double>({{1, 2}, {3, 4}}).
+  Tensor(std::initializer_list<std::initializer_list<T>> rows);
+
+  static Tensor zeros(std::size_t rows, std::size_t cols) { return full(rows, cols, T(0)); }
+  static Tensor full(std::size_t rows, std::size_t cols, T value);
+
+  const Array& data() const { return node_->data; }
+  Array& data() { return node_->data; }  // for optimizers: update parameters in place
+  const Array& grad() const { return node_->grad; }
+  Array& grad() { return node_->grad; }
+
+  std::size_t rows() const { return node_->data.shape()[0]; }
+  std::size_t cols() const { return node_->data.shape()[1]; }
+  std::size_t size() const { return node_->data.size(); }
+  std::string shape_string() const;  // "(64x784)"
+
+  Op op() const { return node_->op; }
+  const std::string& label() const { return node_->label; }
+  Tensor& set_label(std::string label);
+  std::size_t num_inputs() const { return static_cast<std::size_t>(arity(node_->op)); }
+  Tensor input(std::size_t index) const;
+
+  // Back-propagates from this tensor, which must be 1 x 1 (a loss): d(this)/d(this) = 1.
+  // Throws std::invalid_argument for any other shape.
+  void backward() const;
+
+  Node<T>* node() const { return node_.get(); }
+  const std::shared_ptr<Node<T>>& shared_node() const { return node_; }
+  static Tensor from_node(std::shared_ptr<Node<T>> node);
+
+ private:
+  struct Adopt {};
+  Tensor(std::shared_ptr<Node<T>> node, Adopt) : node_(std::move(node)) {}
+  std::shared_ptr<Node<T>> node_;
+};
+
+extern template class Tensor<float>;
+extern template class Tensor<double>;
+
+// The number operand of a mixed operation takes its type from the tensor, so that
+// Tensor<float> + 2.0 works: Scalar<T> names T where template deduction does not look.
+template <class T>
+struct ScalarOf {
+  using type = T;
+};
+template <class T>
+using Scalar = typename ScalarOf<T>::type;
+
+template <class T>
+Tensor<T> operator+(const Tensor<T>& a, const Tensor<T>& b);
+template <class T>
+Tensor<T> operator-(const Tensor<T>& a, const Tensor<T>& b);
+template <class T>
+Tensor<T> operator*(const Tensor<T>& a, const Tensor<T>& b);  // element-wise
+template <class T>
+Tensor<T> operator/(const Tensor<T>& a, const Tensor<T>& b);
+template <class T>
+Tensor<T> operator-(const Tensor<T>& a);
+
+template <class T>
+Tensor<T> operator+(const Tensor<T>& a, Scalar<T> b) {
+  return a + Tensor<T>::full(1, 1, b);
+}
+template <class T>
+Tensor<T> operator+(Scalar<T> a, const Tensor<T>& b) {
+  return Tensor<T>::full(1, 1, a) + b;
+}
+template <class T>
+Tensor<T> operator-(const Tensor<T>& a, Scalar<T> b) {
+  return a - Tensor<T>::full(1, 1, b);
+}
+template <class T>
+Tensor<T> operator-(Scalar<T> a, const Tensor<T>& b) {
+  return Tensor<T>::full(1, 1, a) - b;
+}
+template <class T>
+Tensor<T> operator*(const Tensor<T>& a, Scalar<T> b) {
+  return a * Tensor<T>::full(1, 1, b);
+}
+template <class T>
+Tensor<T> operator*(Scalar<T> a, const Tensor<T>& b) {
+  return Tensor<T>::full(1, 1, a) * b;
+}
+template <class T>
+Tensor<T> operator/(const Tensor<T>& a, Scalar<T> b) {
+  return a / Tensor<T>::full(1, 1, b);
+}
+template <class T>
+Tensor<T> operator/(Scalar<T> a, const Tensor<T>& b) {
+  return Tensor<T>::full(1, 1, a) / b;
+}
+
+// Element-wise functions. pow's exponent is a constant.
+template <class T>
+Tensor<T> pow(const Tensor<T>& x, Scalar<T> exponent);
+template <class T>
+Tensor<T> exp(const Tensor<T>& x);
+template <class T>
+Tensor<T> log(const Tensor<T>& x);
+template <class T>
+Tensor<T> tanh(const Tensor<T>& x);
+template <class T>
+Tensor<T> relu(const Tensor<T>& x);  // derivative at exactly 0 is 0
+template <class T>
+Tensor<T> sigmoid(const Tensor<T>& x);
+
+// (m x k) @ (k x n) -> (m x n), on BLAS gemm.
+template <class T>
+Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b);
+template <class T>
+Tensor<T> transpose(const Tensor<T>& a);
+
+// Every element summed, or averaged, into a 1 x 1 tensor.
+template <class T>
+Tensor<T> sum(const Tensor<T>& a);
+template <class T>
+Tensor<T> mean(const Tensor<T>& a);
+
+// Row-wise softmax and log-softmax, computed from x - max(row) so that large logits stay finite.
+template <class T>
+Tensor<T> softmax(const Tensor<T>& logits);
+template <class T>
+Tensor<T> log_softmax(const Tensor<T>& logits);
+
+// Mean over rows of -log softmax(logits)[row, labels[row]]: 1 x 1. One fused op, whose backward
+// is (softmax - one_hot(labels)) / rows. labels must have one class in [0, cols) per row.
+template <class T>
+Tensor<T> cross_entropy(const Tensor<T>& logits, const std::vector<std::int32_t>& labels);
+
+// Mean over all elements of (prediction - target)^2: 1 x 1. Shapes must be equal.
+template <class T>
+Tensor<T> mse(const Tensor<T>& prediction, const Tensor<T>& target);
+
+// Every node reachable from `root`, inputs first (deterministic; iterative).
+template <class T>
+std::vector<Node<T>*> topological_order(const Tensor<T>& root);
+
+// Zeroes the gradient of every node reachable from `root` / of each listed tensor.
+template <class T>
+void zero_grad(const Tensor<T>& root);
+template <class T>
+void zero_grad(const std::vector<Tensor<T>>& tensors);
+
+}  // namespace tensor

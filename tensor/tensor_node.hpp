@@ -1,0 +1,85 @@
+#pragma once
+// The graph node of the tensor engine: plain fields, as in the scalar engine, so a debugger
+// shows the op, the label and the arrays without calling anything.
+
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+#include <xtensor/xtensor.hpp>
+
+namespace tensor {
+
+// The operation that produced a node; `leaf` marks tensors made by the user.
+enum class Op : std::uint8_t {
+  leaf,
+  // element-wise, two inputs, broadcasting 1-sized dimensions
+  add,
+  sub,
+  mul,
+  div,
+  // element-wise, one input
+  neg,
+  pow,
+  exp,
+  log,
+  tanh,
+  relu,
+  sigmoid,
+  // the lecture's @, and A^T
+  matmul,
+  transpose,
+  // every element to 1x1
+  sum,
+  mean,
+  // row-wise
+  softmax,
+  log_softmax,
+  // losses, to 1x1
+  cross_entropy,
+  mse,
+};
+
+const char* op_name(Op op);
+std::ostream& operator<<(std::ostream& out, Op op);
+
+// How many tensor inputs a node made by `op` has (cross_entropy's labels are not a tensor).
+constexpr int arity(Op op) {
+  switch (op) {
+    case Op::leaf: return 0;
+    case Op::add:
+    case Op::sub:
+    case Op::mul:
+    case Op::div:
+    case Op::matmul:
+    case Op::mse: return 2;
+    default: return 1;
+  }
+}
+
+template <class T>
+struct Node {
+  using Array = xt::xtensor<T, 2>;
+
+  Array data;  // (rows, cols), row-major
+  Array grad;  // same shape as data once backward() has reached the node; empty before
+  Op op = Op::leaf;
+  std::shared_ptr<Node> inputs[2];   // operands in order; unused slots are empty
+  T exponent = 0;                    // Op::pow only: the constant power
+  Array saved;                       // cross_entropy: the softmax probabilities, for backward
+  std::vector<std::int32_t> labels;  // cross_entropy: the class of each row
+  std::string label;                 // optional name, e.g. "W1"
+  std::uint64_t visit = 0;           // number of the last graph walk that reached this node
+
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  // Frees the graph behind this node iteratively: a long chain never recurses.
+  ~Node();
+};
+
+extern template struct Node<float>;
+extern template struct Node<double>;
+
+}  // namespace tensor

@@ -1,0 +1,201 @@
+// The tensor engine's behaviour beyond single-op gradients: numerical stability, float32
+// against float64, thread counts, error messages, accumulation semantics, deep graphs, DOT.
+
+#include <boost/test/unit_test.hpp>
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "finite_difference.hpp"
+#include "nn/random.hpp"
+#include "tensor/graph_text.hpp"
+#include "tensor/tensor.hpp"
+#include "tensor/threads.hpp"
+
+using tensor::Tensor;
+
+namespace {
+
+template <class T>
+xt::xtensor<T, 2> random_array(std::size_t rows, std::size_t cols, std::uint64_t seed, double low = -1,
+                               double high = 1) {
+  nn::Rng rng(seed);
+  xt::xtensor<T, 2> a = xt::xtensor<T, 2>::from_shape({rows, cols});
+  for (T& v : a) v = static_cast<T>(rng.uniform(low, high));
+  return a;
+}
+
+template <class T>
+bool all_finite(const xt::xtensor<T, 2>& a) {
+  for (T v : a) {
+    if (!std::isfinite(v)) return false;
+  }
+  return true;
+}
+
+// Checks that `call` throws std::invalid_argument whose message is exactly `expected`.
+template <class Call>
+void check_error_message(const Call& call, const std::string& expected) {
+  try {
+    call();
+    BOOST_ERROR("no exception; expected: " << expected);
+  } catch (const std::invalid_argument& error) {
+    BOOST_TEST(std::string(error.what()) == expected);
+  }
+}
+
+// A two-layer network's loss on a batch, the shape of an MNIST step.
+template <class T>
+struct SmallNetwork {
+  Tensor<T> x, w1, b1, w2, b2;
+  std::vector<std::int32_t> labels;
+
+  SmallNetwork(std::size_t batch, std::size_t inputs, std::size_t hidden, std::size_t classes)
+      : x(random_array<T>(batch, inputs, 1, 0, 1)),
+        w1(random_array<T>(inputs, hidden, 2, -0.1, 0.1)),
+        b1(random_array<T>(1, hidden, 3, -0.1, 0.1)),
+        w2(random_array<T>(hidden, classes, 4, -0.3, 0.3)),
+        b2(random_array<T>(1, classes, 5, -0.1, 0.1)) {
+    for (std::size_t i = 0; i < batch; ++i) labels.push_back(static_cast<std::int32_t>((7 * i) % classes));
+  }
+  Tensor<T> loss() const { return cross_entropy(matmul(tanh(matmul(x, w1) + b1), w2) + b2, labels); }
+  std::vector<Tensor<T>> parameters() const { return {w1, b1, w2, b2}; }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(tensor_behaviour)
+
+BOOST_AUTO_TEST_CASE(softmax_and_cross_entropy_stay_finite_for_huge_logits) {
+  const Tensor<double> logits({{1000, -1000, 0}, {-1000, -1000, -1000}, {1000, 1000, -1000}});
+  const Tensor<double> p = softmax(logits), logp = log_softmax(logits);
+  BOOST_TEST(all_finite(p.data()));
+  BOOST_TEST(p.data()(0, 0) == 1.0);
+  BOOST_TEST(p.data()(1, 2) == 1.0 / 3.0, boost::test_tools::tolerance(1e-15));
+  BOOST_TEST(p.data()(2, 1) == 0.5);
+  BOOST_TEST(logp.data()(0, 1) == -2000.0);
+  const Tensor<double> loss = cross_entropy(logits, {0, 1, 2});  // -(0 + log(1/3) + -2000 - log 2) / 3
+  loss.backward();
+  BOOST_TEST(loss.data()(0, 0) == (std::log(3.0) + 2000 + std::log(2.0)) / 3, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(all_finite(logits.grad()));
+
+  const Tensor<float> float_logits({{1000, -1000, 0}});
+  const Tensor<float> float_loss = cross_entropy(float_logits, {1});
+  float_loss.backward();
+  BOOST_TEST(float_loss.data()(0, 0) == 2000.0f);
+  BOOST_TEST(all_finite(float_logits.grad()));
+}
+
+BOOST_AUTO_TEST_CASE(float32_agrees_with_float64) {
+  const SmallNetwork<double> d(16, 30, 12, 10);
+  const SmallNetwork<float> f(16, 30, 12, 10);
+  const Tensor<double> loss_d = d.loss();
+  const Tensor<float> loss_f = f.loss();
+  loss_d.backward();
+  loss_f.backward();
+  BOOST_TEST(loss_f.data()(0, 0) == loss_d.data()(0, 0), boost::test_tools::tolerance(1e-5));
+  const auto params_d = d.parameters();
+  const auto params_f = f.parameters();
+  for (std::size_t k = 0; k < params_d.size(); ++k) {
+    double largest = 0, worst = 0;
+    for (std::size_t i = 0; i < params_d[k].size(); ++i) {
+      largest = std::max(largest, std::abs(params_d[k].grad().data()[i]));
+      worst = std::max(worst, std::abs(params_d[k].grad().data()[i] - params_f[k].grad().data()[i]));
+    }
+    BOOST_TEST(worst <= 1e-5 * largest, "parameter " << k << ": largest float/double difference " << worst);
+  }
+}
+
+// Element-wise and row-wise kernels split work at fixed boundaries and sum in a fixed order, so
+// thread count cannot change them: identical bits. BLAS products may order their sums by thread
+// count, so they are compared with a relative tolerance of 1e-5 (float).
+BOOST_AUTO_TEST_CASE(one_and_two_threads_give_the_same_results) {
+  const auto x = random_array<float>(512, 300, 11), b = random_array<float>(1, 300, 12);
+  auto run = [&](int threads) {
+    tensor::set_num_threads(threads);
+    BOOST_TEST(tensor::num_threads() == threads);
+    Tensor<float> tx(x), tb(b);
+    const Tensor<float> y = softmax(sigmoid(tanh(tx + tb) * tx));
+    const Tensor<float> loss = sum(y * y) + mean(exp(tx));
+    loss.backward();
+    return std::vector<xt::xtensor<float, 2>>{y.data(), tx.grad(), tb.grad(), loss.data()};
+  };
+  const auto one = run(1), two = run(2);
+  for (std::size_t k = 0; k < one.size(); ++k) BOOST_TEST((one[k] == two[k]), "result " << k << " differs");
+
+  auto run_network = [](int threads) {
+    tensor::set_num_threads(threads);
+    const SmallNetwork<float> net(256, 784, 128, 10);
+    const Tensor<float> loss = net.loss();
+    loss.backward();
+    return std::make_pair(loss.data()(0, 0), xt::xtensor<float, 2>(net.w1.grad()));
+  };
+  const auto [loss1, grad1] = run_network(1);
+  const auto [loss2, grad2] = run_network(2);
+  BOOST_TEST(loss1 == loss2, boost::test_tools::tolerance(1e-5f));
+  BOOST_TEST(testing::close(xt::amax(xt::abs(grad1 - grad2))(), 0.0, 1e-5 * xt::amax(xt::abs(grad1))()));
+  tensor::set_num_threads(2);
+  BOOST_CHECK_THROW(tensor::set_num_threads(0), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(shape_errors_name_the_op_and_both_shapes) {
+  const Tensor<float> x = Tensor<float>::zeros(64, 784), w = Tensor<float>::zeros(100, 10);
+  check_error_message([&] { matmul(x, w); }, "matmul: (64x784) @ (100x10): inner dimensions differ");
+  const Tensor<double> a = Tensor<double>::zeros(3, 4), b = Tensor<double>::zeros(2, 4);
+  check_error_message([&] { a + b; }, "add: (3x4) + (2x4): shapes differ and neither is 1 where they differ");
+  check_error_message([&] { a / Tensor<double>::zeros(3, 2); },
+                      "div: (3x4) / (3x2): shapes differ and neither is 1 where they differ");
+  check_error_message([&] { mse(a, b); }, "mse: prediction (3x4) and target (2x4) differ in shape");
+  check_error_message([&] { cross_entropy(a, {0, 1}); }, "cross_entropy: 2 labels for (3x4) logits: need one per row");
+  check_error_message([&] { cross_entropy(a, {0, 4, 1}); }, "cross_entropy: label 4 of row 1 is outside [0, 4)");
+  check_error_message([&] { a.backward(); }, "backward: the output must be 1x1 (a loss), not (3x4)");
+  check_error_message([] { Tensor<double>(xt::xtensor<double, 2>::from_shape({0, 3})); }, "Tensor: empty data (0x3)");
+  Tensor<double> emptied = Tensor<double>::zeros(2, 2);
+  emptied.data() = xt::xtensor<double, 2>::from_shape({2, 0});
+  check_error_message([&] { tanh(emptied); }, "tanh: empty operand (2x0)");
+}
+
+BOOST_AUTO_TEST_CASE(gradients_accumulate_like_the_scalar_engine) {
+  Tensor<double> a({{1.5, -2.0}});
+  const Tensor<double> square = sum(a * a);
+  square.backward();
+  BOOST_TEST(a.grad()(0, 0) == 3.0);
+  BOOST_TEST(a.grad()(0, 1) == -4.0);
+  square.backward();  // leaves accumulate
+  BOOST_TEST(a.grad()(0, 0) == 6.0);
+  BOOST_TEST(square.input(0).grad()(0, 1) == 1.0);  // interior: this call's derivative only
+  zero_grad(std::vector<Tensor<double>>{a});
+  BOOST_TEST(a.grad()(0, 0) == 0.0);
+  zero_grad(square);
+  BOOST_TEST(square.grad()(0, 0) == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(long_chain_is_sorted_and_freed_without_recursion) {
+  // Registered with a 1 MiB stack like the scalar engine's deep-graph tests.
+  Tensor<double> x({{0.5, 1.0}});
+  {
+    Tensor<double> y = x;
+    for (int i = 0; i < 200'000; ++i) y = y + x;
+    const Tensor<double> loss = sum(y);
+    loss.backward();
+    BOOST_TEST(x.grad()(0, 0) == 200'001.0);
+  }
+  BOOST_TEST(x.data()(0, 1) == 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(dot_shows_ops_labels_and_shapes) {
+  Tensor<float> x = Tensor<float>::zeros(64, 784), w = Tensor<float>::zeros(784, 10);
+  x.set_label("X");
+  w.set_label("W");
+  const Tensor<float> y = matmul(x, w);
+  std::ostringstream out;
+  tensor::write_dot(y, out);
+  const std::string dot = out.str();
+  BOOST_TEST(dot.find("n0 [shape=record, label=\"{X | (64x784)}\"]") != std::string::npos, dot);
+  BOOST_TEST(dot.find("n2_op [shape=ellipse, label=\"matmul\"]") != std::string::npos, dot);
+  BOOST_TEST(dot.find("n2 [shape=record, label=\"{ | (64x10)}\"]") != std::string::npos, dot);
+  BOOST_TEST(dot.find("n1 -> n2_op") != std::string::npos, dot);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
