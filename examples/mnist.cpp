@@ -1,0 +1,109 @@
+// mnist: train, evaluate and use a digit classifier on MNIST (the lecture's section 4: 784
+// inputs, 10 softmax outputs).
+//
+//   mnist train   --data DIR [--hidden N]... [--activation tanh|relu] [--epochs E] [--batch B]
+//                 [--lr X] [--optimizer sgd|momentum|adam] [--seed S] [--threads T]
+//                 [--engine tensor|scalar] [--limit N] [--dtype float32|float64]
+//                 [--save FILE] [--metrics FILE.csv]
+//   mnist eval    --model FILE --data DIR
+//   mnist predict --model FILE IMAGE...
+//
+// Exit codes: 0 success, 2 bad usage or bad input (message on stderr), 1 other failure.
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "mnist_commands.hpp"
+#include "nn/input_error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Train, evaluate and use an MNIST digit classifier"};
+  app.require_subcommand(1);
+
+  mnist_tool::TrainOptions train;
+  CLI::App* train_cmd = app.add_subcommand("train", "train a network and print its test accuracy");
+  train_cmd->add_option("--data", train.data_dir, "folder with the four MNIST files")->capture_default_str();
+  train_cmd->add_option("--hidden", train.hidden, "hidden layer sizes, one flag per layer")->capture_default_str();
+  train_cmd->add_option("--activation", train.activation, "hidden activation")
+      ->check(CLI::IsMember({"tanh", "relu", "sigmoid"}))
+      ->capture_default_str();
+  train_cmd->add_option("--epochs", train.epochs, "passes over the training set")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  train_cmd->add_option("--batch", train.batch, "samples per step")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  train_cmd->add_option("--lr", train.learning_rate, "learning rate")
+      ->check(CLI::Range(1e-12, 1e6))
+      ->capture_default_str();
+  train_cmd->add_option("--optimizer", train.optimizer, "update rule")
+      ->check(CLI::IsMember({"sgd", "momentum", "adam"}))
+      ->capture_default_str();
+  train_cmd->add_option("--momentum", train.momentum, "momentum for --optimizer momentum")
+      ->check(CLI::Range(0.0, 0.999999))
+      ->capture_default_str();
+  train_cmd->add_option("--weight-decay", train.weight_decay, "L2 (sgd) or decoupled (adam) weight decay")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  train_cmd->add_option("--schedule", train.schedule, "learning-rate schedule over the whole run")
+      ->check(CLI::IsMember({"constant", "cosine"}))
+      ->capture_default_str();
+  train_cmd->add_option("--input-norm", train.input_norm, "input normalisation (mnist: mean 0.1307, std 0.3081)")
+      ->check(CLI::IsMember({"mnist", "none"}))
+      ->capture_default_str();
+  train_cmd->add_option("--seed", train.seed, "seed for weights and shuffling")->capture_default_str();
+  train_cmd->add_option("--threads", train.threads, "threads for BLAS and kernels (0: every core)")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
+  train_cmd->add_option("--engine", train.engine, "tensor, or scalar (slow: for checking)")
+      ->check(CLI::IsMember({"tensor", "scalar"}))
+      ->capture_default_str();
+  train_cmd->add_option("--dtype", train.dtype, "tensor engine precision")
+      ->check(CLI::IsMember({"float32", "float64"}))
+      ->capture_default_str();
+  train_cmd->add_option("--limit", train.limit, "use the first N training images (0: all)")->capture_default_str();
+  train_cmd->add_option("--test-limit", train.test_limit, "use the first N test images (0: all)")
+      ->capture_default_str();
+  train_cmd->add_option("--save", train.save_path, "write the trained model here (safetensors)");
+  train_cmd->add_option("--metrics", train.metrics_path, "write per-epoch metrics here (CSV)");
+
+  mnist_tool::EvalOptions eval;
+  CLI::App* eval_cmd = app.add_subcommand("eval", "print a model's accuracy and confusion matrix");
+  eval_cmd->add_option("--model", eval.model_path, "model file (safetensors)")->required();
+  eval_cmd->add_option("--data", eval.data_dir, "folder with the four MNIST files")->capture_default_str();
+  eval_cmd->add_option("--test-limit", eval.test_limit, "use the first N test images (0: all)");
+
+  mnist_tool::PredictOptions predict;
+  CLI::App* predict_cmd = app.add_subcommand("predict", "read digits from 28x28 images");
+  predict_cmd->add_option("--model", predict.model_path, "model file (safetensors)")->required();
+  predict_cmd->add_flag("--invert", predict.invert, "the digits are dark on a light background");
+  predict_cmd->add_option("images", predict.images, "PNG or PGM files, 28x28 like MNIST")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::ParseError& error) {
+    app.exit(error);
+    return 2;
+  }
+
+  try {
+    if (train_cmd->parsed()) {
+      if (train_cmd->count("--dtype") == 0 && train.engine == "scalar") train.dtype = "float64";
+      return mnist_tool::train(train);
+    }
+    if (eval_cmd->parsed()) return mnist_tool::eval(eval);
+    return mnist_tool::predict(predict);
+  } catch (const nn::InputError& error) {
+    std::fprintf(stderr, "mnist: %s\n", error.what());
+    return 2;
+  } catch (const std::invalid_argument& error) {
+    std::fprintf(stderr, "mnist: %s\n", error.what());
+    return 2;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "mnist: error: %s\n", error.what());
+    return 1;
+  }
+}

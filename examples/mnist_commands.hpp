@@ -1,0 +1,49 @@
+#pragma once
+// The mnist tool's three commands and their options (parsed in mnist.cpp).
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mnist_tool {
+
+struct TrainOptions {
+  std::string data_dir = "data/mnist";
+  std::vector<std::size_t> hidden = {128};
+  std::string activation = "tanh";
+  int epochs = 5;
+  std::size_t batch = 64;
+  double learning_rate = 1e-3;
+  std::string optimizer = "adam";  // sgd, momentum, adam
+  double momentum = 0.9;           // for --optimizer momentum
+  double weight_decay = 0.0;
+  std::string schedule = "constant";  // constant, cosine
+  std::string input_norm = "mnist";   // mnist (mean 0.1307, std 0.3081) or none
+  std::uint64_t seed = 1;
+  int threads = 0;  // 0: every core
+  std::string engine = "tensor";
+  std::string dtype = "float32";
+  std::size_t limit = 0;       // training samples, 0 = all
+  std::size_t test_limit = 0;  // test samples, 0 = all
+  std::string save_path;
+  std::string metrics_path;
+};
+
+struct EvalOptions {
+  std::string model_path;
+  std::string data_dir = "data/mnist";
+  std::size_t test_limit = 0;
+};
+
+struct PredictOptions {
+  std::string model_path;
+  std::vector<std::string> images;
+  bool invert = false;
+};
+
+int train(const TrainOptions& options);
+int eval(const EvalOptions& options);
+int predict(const PredictOptions& options);
+
+}  // namespace mnist_tool

@@ -1,0 +1,63 @@
+// mnist eval and mnist predict: using a trained model file.
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "mnist_commands.hpp"
+#include "nn/image.hpp"
+#include "nn/input_error.hpp"
+#include "nn/training.hpp"
+
+namespace mnist_tool {
+
+using Model = nn::MLP<tensor::Tensor<float>>;
+
+int eval(const EvalOptions& o) {
+  nn::Normalisation normalisation;
+  const Model model = nn::load_model<tensor::Tensor<float>>(o.model_path, &normalisation);
+  const nn::Dataset test_set = nn::load_mnist(o.data_dir, nn::Split::test, o.test_limit);
+  if (model.architecture().sizes.front() != test_set.features() || model.architecture().sizes.back() != 10) {
+    throw nn::InputError(o.model_path + ": the model maps " + std::to_string(model.architecture().sizes.front()) +
+                         " inputs to " + std::to_string(model.architecture().sizes.back()) + " classes, MNIST has " +
+                         std::to_string(test_set.features()) + " pixels and 10 digits");
+  }
+  const nn::Evaluation result = nn::evaluate(model, test_set, normalisation);
+  std::printf("%zu test images, mean loss %.4f\n\n", test_set.count, result.mean_loss);
+  std::printf("confusion matrix (rows: true digit, columns: predicted)\n     ");
+  for (int p = 0; p < 10; ++p) std::printf("%6d", p);
+  std::printf("\n");
+  for (int t = 0; t < 10; ++t) {
+    std::printf("  %d  ", t);
+    for (int p = 0; p < 10; ++p) std::printf("%6zu", result.confusion[t][p]);
+    std::printf("\n");
+  }
+  std::printf("\naccuracy: %.4f\n", result.accuracy);
+  return 0;
+}
+
+int predict(const PredictOptions& o) {
+  nn::Normalisation normalisation;
+  const Model model = nn::load_model<tensor::Tensor<float>>(o.model_path, &normalisation);
+  const std::size_t inputs = model.architecture().sizes.front();
+  for (const std::string& path : o.images) {
+    const nn::GrayImage image = nn::read_gray_image(path);
+    if (image.width * image.height != inputs || image.width != 28) {
+      throw nn::InputError(path + ": image is " + std::to_string(image.width) + "x" + std::to_string(image.height) +
+                           ", the model reads 28x28 digits prepared like MNIST (white on black, centred)");
+    }
+    const auto x = nn::Engine<tensor::Tensor<float>>::build(1, inputs, [&](std::size_t, std::size_t j) {
+      const double pixel = (o.invert ? 255 - image.pixels[j] : image.pixels[j]) / 255.0;
+      return (pixel - normalisation.mean) / normalisation.std;
+    });
+    const tensor::Tensor<float> probabilities = model(x);
+    std::size_t best = 0;
+    for (std::size_t c = 1; c < probabilities.cols(); ++c) {
+      if (probabilities.data()(0, c) > probabilities.data()(0, best)) best = c;
+    }
+    std::printf("%s: %zu (probability %.4f)\n", path.c_str(), best, static_cast<double>(probabilities.data()(0, best)));
+  }
+  return 0;
+}
+
+}  // namespace mnist_tool

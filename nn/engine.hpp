@@ -1,0 +1,108 @@
+#pragma once
+// What nn needs from an engine, for the three matrix types it runs on: autograd::Matrix (the
+// scalar engine, double), tensor::Tensor<float> and tensor::Tensor<double>. Everything else --
+// matmul, +, tanh, relu, sigmoid, softmax, cross_entropy, mse -- has the same name and meaning
+// on every engine and is called directly.
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "autograd/matrix.hpp"
+#include "tensor/tensor.hpp"
+
+namespace nn {
+
+template <class M>
+struct Engine;
+
+template <>
+struct Engine<autograd::Matrix> {
+  using Matrix = autograd::Matrix;
+  using Scalar = double;
+  static constexpr const char* name = "scalar";
+
+  // A rows x cols leaf from row-major values.
+  static Matrix make(std::size_t rows, std::size_t cols, const std::vector<double>& values) {
+    return Matrix(rows, cols, values);
+  }
+  // A rows x cols leaf with element (i, j) = fill(i, j).
+  template <class Fill>
+  static Matrix build(std::size_t rows, std::size_t cols, const Fill& fill) {
+    std::vector<double> values(rows * cols);
+    for (std::size_t i = 0; i < rows; ++i) {
+      for (std::size_t j = 0; j < cols; ++j) values[i * cols + j] = fill(i, j);
+    }
+    return Matrix(rows, cols, values);
+  }
+  static std::vector<double> values(const Matrix& m) {
+    std::vector<double> out;
+    out.reserve(m.size());
+    for (const autograd::Value& v : m.values()) out.push_back(v.data());
+    return out;
+  }
+  static std::vector<double> gradients(const Matrix& m) {
+    std::vector<double> out;
+    out.reserve(m.size());
+    for (const autograd::Value& v : m.values()) out.push_back(v.grad());
+    return out;
+  }
+  static void backward(const Matrix& loss) { loss(0, 0).backward(); }
+  static double item(const Matrix& m) { return m(0, 0).data(); }
+  static void zero_grad(const Matrix& m) { autograd::zero_grad(m.values()); }
+
+  // Calls update(i, data, grad) for every element, in order; `data` is written back.
+  template <class Update>
+  static void update(Matrix& m, const Update& update) {
+    for (std::size_t i = 0; i < m.size(); ++i) {
+      const autograd::Value& v = m.values()[i];
+      double data = v.data();
+      update(i, data, v.grad());
+      v.node()->data = data;
+    }
+  }
+};
+
+template <class T>
+struct Engine<tensor::Tensor<T>> {
+  using Matrix = tensor::Tensor<T>;
+  using Scalar = T;
+  static constexpr const char* name = "tensor";
+
+  static Matrix make(std::size_t rows, std::size_t cols, const std::vector<double>& values) {
+    if (values.size() != rows * cols) {
+      throw std::invalid_argument("Tensor: " + std::to_string(values.size()) + " values for shape (" +
+                                  std::to_string(rows) + "x" + std::to_string(cols) + ")");
+    }
+    typename Matrix::Array data = Matrix::Array::from_shape({rows, cols});
+    for (std::size_t i = 0; i < values.size(); ++i) data.data()[i] = static_cast<T>(values[i]);
+    return Matrix(std::move(data));
+  }
+  template <class Fill>
+  static Matrix build(std::size_t rows, std::size_t cols, const Fill& fill) {
+    typename Matrix::Array data = Matrix::Array::from_shape({rows, cols});
+    for (std::size_t i = 0; i < rows; ++i) {
+      for (std::size_t j = 0; j < cols; ++j) data(i, j) = static_cast<T>(fill(i, j));
+    }
+    return Matrix(std::move(data));
+  }
+  static std::vector<double> values(const Matrix& m) { return {m.data().begin(), m.data().end()}; }
+  static std::vector<double> gradients(const Matrix& m) {
+    if (m.grad().size() != m.size()) return std::vector<double>(m.size(), 0.0);
+    return {m.grad().begin(), m.grad().end()};
+  }
+  static void backward(const Matrix& loss) { loss.backward(); }
+  static double item(const Matrix& m) { return m.data()(0, 0); }
+  static void zero_grad(const Matrix& m) { m.node()->grad.fill(T(0)); }
+
+  template <class Update>
+  static void update(Matrix& m, const Update& update) {
+    T* data = m.data().data();
+    const bool has_grad = m.grad().size() == m.size();
+    const T* grad = m.grad().data();
+    for (std::size_t i = 0; i < m.size(); ++i) update(i, data[i], has_grad ? grad[i] : T(0));
+  }
+};
+
+}  // namespace nn

@@ -1,0 +1,24 @@
+#pragma once
+// The IDX format of the MNIST files: a 4-byte magic (0, 0, element type, number of
+// dimensions), each dimension as a big-endian 32-bit count, then the elements, row-major.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nn {
+
+struct IdxArray {
+  std::vector<std::uint32_t> dims;   // e.g. {60000, 28, 28}
+  std::vector<std::uint8_t> values;  // product(dims) unsigned bytes
+};
+
+// Reads an IDX file of unsigned bytes (element type 0x08), raw or gzip-compressed. Checks the
+// magic, the dimensions and that the data is exactly as long as they say before copying it;
+// throws InputError naming the file and the problem.
+IdxArray read_idx(const std::string& path);
+
+// The same on bytes already in memory; `name` is used in messages.
+IdxArray parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& name);
+
+}  // namespace nn

@@ -1,0 +1,31 @@
+#pragma once
+// MNIST: 28x28 grayscale digits with labels 0-9, from the four standard IDX files.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nn {
+
+struct Dataset {
+  std::size_t count = 0;
+  std::size_t rows = 28, cols = 28;
+  std::vector<float> pixels;         // count x rows x cols, scaled from 0-255 to [0, 1]
+  std::vector<std::int32_t> labels;  // count classes in 0-9
+
+  std::size_t features() const { return rows * cols; }
+};
+
+enum class Split { train, test };
+
+// Loads a split from `dir`, taking the first `limit` samples when limit > 0. Accepts the
+// common spellings of the file names (train-images-idx3-ubyte, train-images.idx3-ubyte, with
+// or without .gz; t10k-... for the test split). Throws InputError naming the file and the
+// problem: missing, malformed, image and label counts that differ, a label outside 0-9.
+Dataset load_mnist(const std::string& dir, Split split, std::size_t limit = 0);
+
+// The file of `kind` ("images" or "labels") for `split` in `dir`, or "" if none exists.
+std::string find_mnist_file(const std::string& dir, Split split, const std::string& kind);
+
+}  // namespace nn

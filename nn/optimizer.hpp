@@ -1,0 +1,119 @@
+#pragma once
+// Optimizers: the update rule applied to every parameter after backward(). They hold handles to
+// the model's own parameters (no copies), and any state (velocity, moments) per element.
+//
+// A training step in the canonical order:
+//   optimizer.zero_grad();  loss = ...;  backward(loss);  optimizer.step();
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/engine.hpp"
+
+namespace nn {
+
+template <class M>
+class Optimizer {
+ public:
+  using Scalar = typename Engine<M>::Scalar;
+
+  Optimizer(std::vector<M> parameters, double initial_rate)
+      : learning_rate(initial_rate), parameters_(std::move(parameters)) {}
+  virtual ~Optimizer() = default;
+
+  // Applies one update from the parameters' current gradients.
+  virtual void step() = 0;
+  // Sets every parameter's gradient to 0.
+  void zero_grad() {
+    for (const M& p : parameters_) Engine<M>::zero_grad(p);
+  }
+
+  double learning_rate;  // may be changed between steps (a schedule)
+
+ protected:
+  // One zero-filled state vector per parameter, e.g. a velocity.
+  std::vector<std::vector<Scalar>> zero_state() const {
+    std::vector<std::vector<Scalar>> state;
+    for (const M& p : parameters_) state.emplace_back(p.size(), Scalar(0));
+    return state;
+  }
+  std::vector<M> parameters_;
+};
+
+// Stochastic gradient descent, with optional momentum (PyTorch's form: v = mu v + g,
+// p -= lr v) and L2 weight decay (g += wd p).
+template <class M>
+class SGD final : public Optimizer<M> {
+ public:
+  using Scalar = typename Optimizer<M>::Scalar;
+
+  SGD(std::vector<M> parameters, double initial_rate, double momentum = 0.0, double weight_decay = 0.0)
+      : Optimizer<M>(std::move(parameters), initial_rate), momentum_(momentum), weight_decay_(weight_decay) {
+    velocity_ = this->zero_state();
+  }
+
+  void step() override {
+    const auto lr = static_cast<Scalar>(this->learning_rate), mu = static_cast<Scalar>(momentum_),
+               wd = static_cast<Scalar>(weight_decay_);
+    for (std::size_t k = 0; k < this->parameters_.size(); ++k) {
+      Scalar* v = velocity_[k].data();
+      Engine<M>::update(this->parameters_[k], [&](std::size_t i, auto& p, auto g) {
+        const Scalar gradient = static_cast<Scalar>(g) + wd * static_cast<Scalar>(p);
+        v[i] = mu * v[i] + gradient;
+        p -= lr * v[i];
+      });
+    }
+  }
+
+ private:
+  double momentum_, weight_decay_;
+  std::vector<std::vector<Scalar>> velocity_;
+};
+
+// Adam (Kingma & Ba): per-element steps from bias-corrected running means of the gradient and
+// its square, with optional decoupled weight decay (AdamW: p -= lr wd p).
+template <class M>
+class Adam final : public Optimizer<M> {
+ public:
+  using Scalar = typename Optimizer<M>::Scalar;
+
+  explicit Adam(std::vector<M> parameters, double initial_rate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+                double epsilon = 1e-8, double weight_decay = 0.0)
+      : Optimizer<M>(std::move(parameters), initial_rate),
+        beta1_(beta1),
+        beta2_(beta2),
+        epsilon_(epsilon),
+        weight_decay_(weight_decay) {
+    first_moment_ = this->zero_state();
+    second_moment_ = this->zero_state();
+  }
+
+  void step() override {
+    ++steps_;
+    const auto lr = static_cast<Scalar>(this->learning_rate), b1 = static_cast<Scalar>(beta1_),
+               b2 = static_cast<Scalar>(beta2_), eps = static_cast<Scalar>(epsilon_),
+               decay = static_cast<Scalar>(this->learning_rate * weight_decay_);
+    const auto correction1 = static_cast<Scalar>(1.0 - std::pow(beta1_, steps_));
+    const auto correction2 = static_cast<Scalar>(1.0 - std::pow(beta2_, steps_));
+    for (std::size_t k = 0; k < this->parameters_.size(); ++k) {
+      Scalar* m = first_moment_[k].data();
+      Scalar* v = second_moment_[k].data();
+      Engine<M>::update(this->parameters_[k], [&](std::size_t i, auto& p, auto g) {
+        const auto gradient = static_cast<Scalar>(g);
+        m[i] = b1 * m[i] + (1 - b1) * gradient;
+        v[i] = b2 * v[i] + (1 - b2) * gradient * gradient;
+        const Scalar m_hat = m[i] / correction1, v_hat = v[i] / correction2;
+        p -= lr * m_hat / (std::sqrt(v_hat) + eps) + decay * p;
+      });
+    }
+  }
+
+ private:
+  double beta1_, beta2_, epsilon_, weight_decay_;
+  int steps_ = 0;
+  std::vector<std::vector<Scalar>> first_moment_, second_moment_;
+};
+
+}  // namespace nn
