@@ -141,6 +141,10 @@ int train(const TrainOptions& options) {
     throw std::invalid_argument("--dtype " + o.dtype + ": the scalar engine computes in double (float64)");
   }
   if (o.engine == "scalar" && o.test_limit == 0) o.test_limit = scalar_default_test_limit;
+  if (!std::isfinite(o.learning_rate)) throw std::invalid_argument("--lr must be a finite number");
+  for (std::size_t size : o.hidden) {
+    if (size == 0) throw std::invalid_argument("--hidden 0: a layer needs at least one neuron");
+  }
   if (o.threads > 0) tensor::set_num_threads(o.threads);
 
   const nn::Dataset train_set = nn::load_mnist(o.data_dir, nn::Split::train, o.limit);

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The mnist tool end to end on real MNIST: 1 epoch on 5,000 training images must reach 90 % on
+# 1,000 test images; the saved model, reloaded by `mnist eval`, must give the same accuracy;
+# `mnist predict` must read the first test digit (a 7); bad input must exit 2 with a message
+# naming what is wrong.
+#   tests/mnist_cli_test.sh MNIST_BINARY DATA_DIR
+set -u
+mnist=$1
+data=$2
+work=mnist_cli_work
+rm -rf "$work" && mkdir -p "$work"
+failures=0
+
+pass() { echo "ok: $1"; }
+fail() { echo "FAIL: $1"; failures=$((failures + 1)); }
+
+# expect_refusal DESCRIPTION MESSAGE-PART COMMAND...: exit code 2 and MESSAGE-PART on stderr
+expect_refusal() {
+  local description=$1 part=$2
+  shift 2
+  "$@" > "$work/out.txt" 2> "$work/err.txt"
+  local code=$?
+  if [ "$code" -eq 2 ] && grep -qF -- "$part" "$work/err.txt"; then
+    pass "$description"
+  else
+    fail "$description: exit $code, stderr: $(head -c 300 "$work/err.txt")"
+  fi
+}
+
+# A 28x28 PGM of test image INDEX, cut out of the IDX file.
+test_image_pgm() {
+  { printf 'P5\n28 28\n255\n'; tail -c +$((17 + 784 * $1)) "$data/t10k-images-idx3-ubyte" | head -c 784; } > "$2"
+}
+
+# --- training, saving, evaluating, predicting
+"$mnist" train --data "$data" --limit 5000 --test-limit 1000 --epochs 1 --seed 1 --threads 2 \
+  --hidden 256 --activation relu --optimizer momentum --lr 0.02 --batch 32 --schedule constant \
+  --save "$work/model.safetensors" --metrics "$work/metrics.csv" > "$work/train.txt" 2> "$work/train.err"
+code=$?
+cat "$work/train.txt"
+accuracy=$(sed -n 's/^test accuracy: //p' "$work/train.txt")
+if [ "$code" -eq 0 ] && [ -n "$accuracy" ] && awk -v a="$accuracy" 'BEGIN { exit !(a >= 0.90) }'; then
+  pass "1 epoch on 5000 images reaches $accuracy >= 0.90 on 1000 test images"
+else
+  fail "training: exit $code, accuracy '$accuracy' $(cat "$work/train.err")"
+fi
+if [ "$(wc -l < "$work/metrics.csv")" -eq 2 ] && head -1 "$work/metrics.csv" | grep -q '^epoch,train_loss,test_loss,test_accuracy'; then
+  pass "metrics file has a header and one row per epoch"
+else
+  fail "metrics file: $(cat "$work/metrics.csv")"
+fi
+
+"$mnist" eval --model "$work/model.safetensors" --data "$data" --test-limit 1000 > "$work/eval.txt" 2>&1
+reloaded=$(sed -n 's/^accuracy: //p' "$work/eval.txt")
+if [ -n "$accuracy" ] && [ "$reloaded" = "$accuracy" ] && grep -q 'confusion matrix' "$work/eval.txt"; then
+  pass "the saved model, reloaded by eval, gives the same accuracy ($reloaded)"
+else
+  fail "eval: accuracy '$reloaded' vs '$accuracy': $(cat "$work/eval.txt")"
+fi
+
+test_image_pgm 0 "$work/seven.pgm"
+if "$mnist" predict --model "$work/model.safetensors" "$work/seven.pgm" 2>&1 | grep -q 'seven.pgm: 7 (probability'; then
+  pass "predict reads the first test digit as 7"
+else
+  fail "predict: $("$mnist" predict --model "$work/model.safetensors" "$work/seven.pgm" 2>&1)"
+fi
+
+# --- bad input: exit 2, and a message that names the problem
+head -c 1000 "$work/model.safetensors" > "$work/truncated.safetensors"
+printf 'P5\n10 10\n255\n%0100d' 0 > "$work/small.pgm"
+echo "not an image" > "$work/text.png"
+expect_refusal "unknown flag" "--frobnicate" "$mnist" train --frobnicate
+expect_refusal "zero epochs" "--epochs" "$mnist" train --data "$data" --epochs 0
+expect_refusal "zero batch" "--batch" "$mnist" train --data "$data" --batch 0
+expect_refusal "learning rate NaN" "--lr" "$mnist" train --data "$data" --lr nan
+expect_refusal "hidden size 0" "--hidden 0" "$mnist" train --data "$data" --hidden 0
+expect_refusal "unknown optimizer" "--optimizer" "$mnist" train --data "$data" --optimizer rmsprop
+expect_refusal "missing data folder" "no MNIST train images" "$mnist" train --data "$work/nowhere"
+expect_refusal "batch larger than the set" "larger than the 100 training images" \
+  "$mnist" train --data "$data" --limit 100 --batch 200
+expect_refusal "float32 on the scalar engine" "scalar engine computes in double" \
+  "$mnist" train --data "$data" --engine scalar --dtype float32
+expect_refusal "missing model" "cannot open" "$mnist" eval --model "$work/none.safetensors" --data "$data"
+expect_refusal "truncated model" "truncated.safetensors" "$mnist" eval --model "$work/truncated.safetensors" --data "$data"
+expect_refusal "not an image" "text.png: not a readable image" \
+  "$mnist" predict --model "$work/model.safetensors" "$work/text.png"
+expect_refusal "wrong image size" "small.pgm: image is 10x10" \
+  "$mnist" predict --model "$work/model.safetensors" "$work/small.pgm"
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "all checks passed"

@@ -1,0 +1,263 @@
+// The file readers: valid files round-trip; truncated, wrong, lying and mismatched files are
+// refused with a message naming the file and the problem. Every file is made here, small.
+
+#include <zlib.h>
+
+#include <boost/test/unit_test.hpp>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "nn/file_io.hpp"
+#include "nn/idx.hpp"
+#include "nn/input_error.hpp"
+#include "nn/mnist.hpp"
+#include "nn/model_file.hpp"
+#include "nn/safetensors.hpp"
+
+using Bytes = std::vector<std::uint8_t>;
+
+namespace {
+
+// A fresh empty folder under the build tree for one test's files.
+std::string scratch_dir(const std::string& name) {
+  const std::string dir = "nn_files_test_" + name;
+  std::system(("rm -rf '" + dir + "' && mkdir -p '" + dir + "'").c_str());
+  return dir;
+}
+
+void write_bytes(const std::string& path, const Bytes& bytes) {
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+void write_gzip(const std::string& path, const Bytes& bytes) {
+  gzFile file = gzopen(path.c_str(), "wb");
+  gzwrite(file, bytes.data(), static_cast<unsigned>(bytes.size()));
+  gzclose(file);
+}
+
+// An IDX file of unsigned bytes with these dimensions; values i % 251.
+Bytes idx_bytes(const std::vector<std::uint32_t>& dims) {
+  Bytes bytes = {0, 0, 0x08, static_cast<std::uint8_t>(dims.size())};
+  std::size_t count = 1;
+  for (std::uint32_t d : dims) {
+    for (int shift : {24, 16, 8, 0}) bytes.push_back(static_cast<std::uint8_t>(d >> shift));
+    count *= d;
+  }
+  for (std::size_t i = 0; i < count; ++i) bytes.push_back(static_cast<std::uint8_t>(i % 251));
+  return bytes;
+}
+
+// Checks that `call` throws nn::InputError whose message contains every one of `parts`.
+template <class Call>
+void check_refused(const Call& call, const std::vector<std::string>& parts) {
+  try {
+    call();
+    BOOST_ERROR("accepted; expected a message with: " << parts.front());
+  } catch (const nn::InputError& error) {
+    const std::string message = error.what();
+    for (const std::string& part : parts) BOOST_TEST(message.find(part) != std::string::npos, message);
+  }
+}
+
+nn::Safetensors two_tensors() {
+  nn::Safetensors file;
+  file.metadata = {{"format", "test"}, {"note", "two tensors"}};
+  file.tensors.push_back({"a", "F32", {2, 3}, {1, 2, 3, 4, 5, 6.5}});
+  file.tensors.push_back({"b", "F64", {1, 2}, {0.1, -1e300}});
+  return file;
+}
+
+// Replaces the JSON header of a safetensors file (same data), fixing the length prefix.
+Bytes with_header(const Bytes& file, const std::string& header) {
+  std::uint64_t old_size = 0;
+  for (int i = 7; i >= 0; --i) old_size = (old_size << 8) | file[static_cast<std::size_t>(i)];
+  Bytes out;
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(header.size() >> (8 * i)));
+  out.insert(out.end(), header.begin(), header.end());
+  out.insert(out.end(), file.begin() + 8 + static_cast<std::ptrdiff_t>(old_size), file.end());
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(files)
+
+BOOST_AUTO_TEST_CASE(idx_round_trips_raw_and_gzip) {
+  const std::string dir = scratch_dir("idx");
+  const Bytes bytes = idx_bytes({3, 4, 5});
+  write_bytes(dir + "/raw", bytes);
+  write_gzip(dir + "/packed.gz", bytes);
+  for (const char* name : {"raw", "packed.gz"}) {
+    const nn::IdxArray array = nn::read_idx(dir + "/" + std::string(name));
+    BOOST_TEST((array.dims == std::vector<std::uint32_t>{3, 4, 5}));
+    BOOST_TEST_REQUIRE(array.values.size() == 60u);
+    BOOST_TEST(array.values[59] == 59);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(idx_refuses_bad_files) {
+  Bytes truncated = idx_bytes({10, 28, 28});
+  truncated.resize(truncated.size() - 100);
+  check_refused([&] { nn::parse_idx(truncated, "imgs"); }, {"imgs", "10x28x28", "truncated"});
+  Bytes trailing = idx_bytes({2, 2});
+  trailing.push_back(7);
+  check_refused([&] { nn::parse_idx(trailing, "t"); }, {"t: header says 2x2", "5 bytes", "trailing"});
+  check_refused([&] { nn::parse_idx({0x50, 0x4b, 3, 4, 0, 0}, "zip"); }, {"zip", "not an IDX file", "50 4b 03 04"});
+  check_refused([&] { nn::parse_idx({0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0}, "f"); }, {"element type 0x0d"});
+  check_refused([&] { nn::parse_idx({0, 0, 8, 9}, "d"); }, {"9 dimensions"});
+  check_refused([&] { nn::parse_idx({0, 0, 8}, "short"); }, {"too short"});
+  check_refused([&] { nn::parse_idx({0, 0, 8, 3, 0, 0}, "hdr"); }, {"truncated inside the IDX header"});
+  // A header claiming 4 billion x 4 billion images on a tiny file: refused before allocating.
+  const Bytes huge = {0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 28, 1, 2, 3};
+  check_refused([&] { nn::parse_idx(huge, "huge"); }, {"4294967295x4294967295x28", "truncated"});
+
+  const std::string dir = scratch_dir("idx_bad");
+  check_refused([&] { nn::read_idx(dir + "/missing"); }, {dir + "/missing", "cannot open"});
+  Bytes corrupt_gzip = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4};
+  write_bytes(dir + "/bad.gz", corrupt_gzip);
+  check_refused([&] { nn::read_idx(dir + "/bad.gz"); }, {dir + "/bad.gz", "gzip"});
+}
+
+BOOST_AUTO_TEST_CASE(mnist_loader_checks_counts_labels_and_names) {
+  const std::string dir = scratch_dir("mnist");
+  Bytes labels = idx_bytes({5});
+  for (std::size_t i = 8; i < labels.size(); ++i) labels[i] = static_cast<std::uint8_t>(i % 10);
+  write_bytes(dir + "/train-images.idx3-ubyte", idx_bytes({5, 28, 28}));  // the other common spelling
+  write_gzip(dir + "/train-labels-idx1-ubyte.gz", labels);
+  const nn::Dataset data = nn::load_mnist(dir, nn::Split::train);
+  BOOST_TEST(data.count == 5u);
+  BOOST_TEST(data.pixels.size() == 5u * 784u);
+  BOOST_TEST(data.pixels[250] == 250.0f / 255.0f);
+  BOOST_TEST(data.labels[4] == 2);  // byte 12 of the label file
+  BOOST_TEST(nn::load_mnist(dir, nn::Split::train, 3).count == 3u);
+
+  check_refused([&] { nn::load_mnist(dir, nn::Split::test); }, {dir, "no MNIST t10k images", "fetch-mnist"});
+  write_bytes(dir + "/t10k-images-idx3-ubyte", idx_bytes({4, 28, 28}));
+  write_bytes(dir + "/t10k-labels-idx1-ubyte", idx_bytes({3}));
+  check_refused([&] { nn::load_mnist(dir, nn::Split::test); }, {"t10k-labels-idx1-ubyte", "3 labels for 4 images"});
+  Bytes bad_labels = idx_bytes({4});
+  bad_labels[10] = 12;
+  write_bytes(dir + "/t10k-labels-idx1-ubyte", bad_labels);
+  check_refused([&] { nn::load_mnist(dir, nn::Split::test); }, {"label 12 at index 2 is not a digit"});
+  write_bytes(dir + "/t10k-labels-idx1-ubyte", idx_bytes({4, 1}));
+  check_refused([&] { nn::load_mnist(dir, nn::Split::test); }, {"expected 1 dimension"});
+}
+
+BOOST_AUTO_TEST_CASE(safetensors_round_trip) {
+  const std::string dir = scratch_dir("safetensors");
+  nn::write_safetensors(dir + "/two.safetensors", two_tensors());
+  const nn::Safetensors back = nn::read_safetensors(dir + "/two.safetensors");
+  BOOST_TEST(back.metadata == two_tensors().metadata);
+  BOOST_TEST_REQUIRE(back.tensors.size() == 2u);
+  BOOST_TEST(back.tensors[0].name == "a");
+  BOOST_TEST((back.tensors[0].shape == std::vector<std::size_t>{2, 3}));
+  BOOST_TEST(back.tensors[0].values[5] == 6.5);
+  BOOST_TEST(back.tensors[1].dtype == "F64");
+  BOOST_TEST(back.tensors[1].values[1] == -1e300);
+  const Bytes bytes = nn::encode_safetensors(two_tensors());
+  BOOST_TEST((bytes.size() - 8) % 8 == 0u);  // header padded so the data is 8-byte aligned
+}
+
+BOOST_AUTO_TEST_CASE(safetensors_refuses_bad_files) {
+  const Bytes good = nn::encode_safetensors(two_tensors());
+  Bytes truncated = good;
+  truncated.resize(good.size() - 4);
+  check_refused([&] { nn::decode_safetensors(truncated, "m"); }, {"m: ", "tensor 'b'", "outside the data"});
+  check_refused([&] { nn::decode_safetensors({1, 2, 3}, "m"); }, {"too short"});
+  Bytes lying_length = good;
+  lying_length[6] = 0x10;
+  check_refused([&] { nn::decode_safetensors(lying_length, "m"); }, {"header length", "larger than"});
+  const std::string a = R"("a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]})";
+  const std::string b = R"("b":{"dtype":"F64","shape":[1,2],"data_offsets":[24,40]})";
+  auto header = [](const std::string& body) { return "{" + body + "}"; };
+  check_refused([&] { nn::decode_safetensors(with_header(good, "{\"a\": [1,"), "m"); }, {"not valid JSON"});
+  check_refused([&] { nn::decode_safetensors(with_header(good, header(a + "," + a + "," + b)), "m"); },
+                {"names 'a' twice"});
+  check_refused([&] { nn::decode_safetensors(with_header(good, header(a)), "m"); }, {"16 bytes after the last"});
+  check_refused(
+      [&] {
+        nn::decode_safetensors(
+            with_header(good, header(R"("a":{"dtype":"I8","shape":[24],"data_offsets":[0,24]},)" + b)), "m");
+      },
+      {"tensor 'a'", "dtype I8 is not supported"});
+  check_refused(
+      [&] {
+        nn::decode_safetensors(
+            with_header(good, header(R"("a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,24]},)" + b)), "m");
+      },
+      {"tensor 'a'", "span 24 bytes", "needs 16"});
+  check_refused(
+      [&] {
+        nn::decode_safetensors(
+            with_header(good, header(a + R"(,"b":{"dtype":"F64","shape":[1,2],"data_offsets":[16,32]})")), "m");
+      },
+      {"tensor 'b'", "overlaps"});
+  check_refused(
+      [&] {
+        nn::decode_safetensors(
+            with_header(good, header(R"("a":{"dtype":"F32","shape":[2,1],"data_offsets":[0,8]},)" + b)), "m");
+      },
+      {"tensor 'b'", "gap"});
+  check_refused(
+      [&] {
+        nn::decode_safetensors(
+            with_header(good,
+                        header(R"("a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,24]},)" + b)),
+            "m");
+      },
+      {"more elements than the file"});
+}
+
+BOOST_AUTO_TEST_CASE(model_files_round_trip_and_refuse_the_wrong_network) {
+  const std::string dir = scratch_dir("model");
+  const nn::Architecture arch = nn::Architecture::classifier(6, {4}, 3, nn::Activation::relu);
+  const nn::MLP<tensor::Tensor<float>> model(arch, 5);
+  nn::save_model(dir + "/m.safetensors", model, {0.25, 2.0});
+  nn::Normalisation normalisation;
+  const auto loaded = nn::load_model<tensor::Tensor<double>>(dir + "/m.safetensors", &normalisation);
+  BOOST_TEST(loaded.architecture().sizes_text() == "6,4,3");
+  BOOST_TEST(loaded.architecture().activations_text() == "relu,softmax");
+  BOOST_TEST(normalisation.mean == 0.25);
+  BOOST_TEST(normalisation.std == 2.0);
+  for (std::size_t k = 0; k < 4; ++k) {
+    BOOST_TEST(nn::Engine<tensor::Tensor<double>>::values(loaded.parameters()[k]) ==
+               nn::Engine<tensor::Tensor<float>>::values(model.parameters()[k]));
+  }
+
+  nn::Safetensors file = nn::read_safetensors(dir + "/m.safetensors");
+  file.metadata["sizes"] = "6,5,3";
+  nn::write_safetensors(dir + "/wrong_shape.safetensors", file);
+  check_refused([&] { nn::load_model<tensor::Tensor<float>>(dir + "/wrong_shape.safetensors"); },
+                {"wrong_shape.safetensors", "tensor 'layers.0.weight' has shape (6x4)", "needs (6x5)"});
+  file.metadata["sizes"] = "6,4,3";
+  file.metadata["activations"] = "relu,swish";
+  nn::write_safetensors(dir + "/bad_activation.safetensors", file);
+  check_refused([&] { nn::load_model<tensor::Tensor<float>>(dir + "/bad_activation.safetensors"); },
+                {"unknown activation 'swish'"});
+  file.metadata.erase("activations");
+  nn::write_safetensors(dir + "/no_activations.safetensors", file);
+  check_refused([&] { nn::load_model<tensor::Tensor<float>>(dir + "/no_activations.safetensors"); },
+                {"no 'activations' field"});
+  file = nn::read_safetensors(dir + "/m.safetensors");
+  file.tensors.pop_back();
+  nn::write_safetensors(dir + "/missing.safetensors", file);
+  check_refused([&] { nn::load_model<tensor::Tensor<float>>(dir + "/missing.safetensors"); },
+                {"no tensor 'layers.1.bias'"});
+  file = nn::read_safetensors(dir + "/m.safetensors");
+  file.tensors[0].values[3] = std::nan("");
+  nn::write_safetensors(dir + "/nan.safetensors", file);
+  check_refused([&] { nn::load_model<tensor::Tensor<float>>(dir + "/nan.safetensors"); },
+                {"'layers.0.weight' holds a non-finite value"});
+}
+
+BOOST_AUTO_TEST_CASE(atomic_write_replaces_whole_files_only) {
+  const std::string dir = scratch_dir("atomic");
+  nn::write_file_atomically(dir + "/f", Bytes{1, 2, 3});
+  nn::write_file_atomically(dir + "/f", Bytes{4, 5});
+  BOOST_TEST((nn::read_file(dir + "/f") == Bytes{4, 5}));
+  BOOST_CHECK_THROW(nn::write_file_atomically(dir + "/no/such/dir/f", Bytes{1}), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
