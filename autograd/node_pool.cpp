@@ -13,8 +13,14 @@ namespace {
 
 // Nodes are made and freed by the million in a training step, so each thread keeps its own
 // free list of node-sized slots carved from large chunks: allocation is a pointer pop, with no
-// lock and no call into malloc. Chunks are kept for the life of the process and reused; a
-// node freed on another thread simply joins that thread's list.
+// lock and no call into malloc. Chunks are kept for the life of the process and reused.
+//
+// A node freed on another thread joins that thread's list. So that slots cannot pile up on one
+// thread while another keeps carving new chunks (graphs built on worker threads and freed on
+// the main one), a list longer than max_slots_per_thread hands a batch to a shared spare list,
+// an empty list takes a batch from there before making a chunk, and a thread hands all its
+// slots over when it ends. The limit is high so that a thread reusing its own graphs every
+// step (the common case) never touches the shared list.
 // (Aligning slots to 64 bytes was measured and made the benchmark ~25% slower, so they are not.)
 union Slot {
   Slot* next_free;
@@ -23,18 +29,21 @@ union Slot {
 static_assert(sizeof(Node) == 64 && sizeof(Slot) == 64, "a node should fill one cache line");
 
 constexpr std::size_t slots_per_chunk = 4096;
+constexpr std::size_t slots_per_batch = 4096;                       // moved between a thread and the spare list at once
+constexpr std::size_t max_slots_per_thread = std::size_t{1} << 20;  // 64 MiB of free nodes
 
-struct NodePool {
-  Slot* free_list = nullptr;
+struct FreeList {
+  Slot* head = nullptr;
+  std::size_t length = 0;
 };
 
-// Every pool ever made, so that chunks stay reachable (and leak checkers quiet) after their
-// thread ends. Deliberately never destroyed: Values in static storage may be released after
-// ordinary static destructors have run.
+// All chunks and the spare batches, shared by every thread. Deliberately never destroyed:
+// Values in static storage may be released after ordinary static destructors have run, and
+// keeping the chunks reachable keeps leak checkers quiet.
 struct PoolRegistry {
   std::mutex mutex;
-  std::vector<NodePool*> pools;
   std::vector<Slot*> chunks;
+  std::vector<FreeList> spare_batches;
 };
 
 PoolRegistry& registry() {
@@ -42,45 +51,77 @@ PoolRegistry& registry() {
   return *instance;
 }
 
-thread_local NodePool* this_thread_pool = nullptr;
+// This thread's free list. A plain pointer (no destructor), so frees during static destruction
+// still find it; the lists themselves are never deleted.
+thread_local FreeList* this_thread_list = nullptr;
 
-NodePool& pool() {
-  if (this_thread_pool == nullptr) {
-    auto* created = new NodePool;
-    PoolRegistry& reg = registry();
-    std::lock_guard<std::mutex> lock(reg.mutex);
-    reg.pools.push_back(created);
-    this_thread_pool = created;
-  }
-  return *this_thread_pool;
-}
-
-void add_chunk(NodePool& p) {
-  auto* chunk = new Slot[slots_per_chunk];
-  for (std::size_t i = 0; i + 1 < slots_per_chunk; ++i) chunk[i].next_free = &chunk[i + 1];
-  chunk[slots_per_chunk - 1].next_free = p.free_list;
-  p.free_list = chunk;
+void give_to_spares(FreeList batch) {
+  if (batch.length == 0) return;
   PoolRegistry& reg = registry();
   std::lock_guard<std::mutex> lock(reg.mutex);
+  reg.spare_batches.push_back(batch);
+}
+
+// Hands the thread's slots to the spare list when the thread ends.
+struct ReturnSlotsAtThreadExit {
+  ~ReturnSlotsAtThreadExit() {
+    if (this_thread_list == nullptr) return;
+    give_to_spares(*this_thread_list);
+    *this_thread_list = FreeList{};
+  }
+};
+thread_local ReturnSlotsAtThreadExit return_slots_at_thread_exit;
+
+FreeList& free_list() {
+  if (this_thread_list == nullptr) {
+    (void)&return_slots_at_thread_exit;  // constructs it, so that it runs at thread exit
+    this_thread_list = new FreeList;
+  }
+  return *this_thread_list;
+}
+
+// Refills an empty list: a spare batch if there is one, else a new chunk.
+void refill(FreeList& list) {
+  PoolRegistry& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  if (!reg.spare_batches.empty()) {
+    list = reg.spare_batches.back();
+    reg.spare_batches.pop_back();
+    return;
+  }
+  auto* chunk = new Slot[slots_per_chunk];
+  for (std::size_t i = 0; i + 1 < slots_per_chunk; ++i) chunk[i].next_free = &chunk[i + 1];
+  chunk[slots_per_chunk - 1].next_free = nullptr;
   reg.chunks.push_back(chunk);
+  list = FreeList{chunk, slots_per_chunk};
 }
 
 static_assert(std::is_trivially_destructible_v<Node>, "free_node does not run destructors");
 
 void free_node(Node* node) {
-  NodePool& p = pool();
+  FreeList& list = free_list();
   auto* slot = reinterpret_cast<Slot*>(node);
-  slot->next_free = p.free_list;
-  p.free_list = slot;
+  slot->next_free = list.head;
+  list.head = slot;
+  if (++list.length <= max_slots_per_thread) return;
+  // Too many on this thread: the first batch of the list goes to the spares.
+  Slot* last = list.head;
+  for (std::size_t i = 1; i < slots_per_batch; ++i) last = last->next_free;
+  FreeList batch{list.head, slots_per_batch};
+  list.head = last->next_free;
+  list.length -= slots_per_batch;
+  last->next_free = nullptr;
+  give_to_spares(batch);
 }
 
 }  // namespace
 
 Node* allocate_node() {
-  NodePool& p = pool();
-  if (p.free_list == nullptr) add_chunk(p);
-  Slot* slot = p.free_list;
-  p.free_list = slot->next_free;
+  FreeList& list = free_list();
+  if (list.head == nullptr) refill(list);
+  Slot* slot = list.head;
+  list.head = slot->next_free;
+  --list.length;
   return new (slot->storage) Node;
 }
 
@@ -108,6 +149,12 @@ void release(Node* node) {
     }
     current = next;
   }
+}
+
+std::size_t allocated_slots() {
+  PoolRegistry& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  return reg.chunks.size() * slots_per_chunk;
 }
 
 const char* intern_label(std::string_view label) {

@@ -1,6 +1,7 @@
 #pragma once
 // Allocation and release of graph nodes (internal to the engine).
 
+#include <cstddef>
 #include <string_view>
 
 #include "autograd/node.hpp"
@@ -16,6 +17,10 @@ void release(Node* node);
 
 // Adds one reference.
 inline void retain(Node* node) { ++node->refs; }
+
+// Node slots carved from memory so far, on all threads (each sizeof(Node) bytes); they are
+// reused, never returned. For tests and memory reports.
+std::size_t allocated_slots();
 
 // A copy of `label` that lives as long as the process, shared by equal labels, so that a node
 // can point at it. Labels are few and short (w1, layers.0.weight[3,5]); they are never freed.

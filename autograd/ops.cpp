@@ -117,8 +117,12 @@ static void log_backward(Node& out) { in(out, 0).grad += out.grad / in(out, 0).d
 Value tanh(const Value& x) { return make_node(Op::tanh, std::tanh(x.data()), x); }
 static void tanh_backward(Node& out) { in(out, 0).grad += (1.0 - out.data * out.data) * out.grad; }
 
-// out = max(x, 0);  d/dx = 1 for x > 0, else 0
-Value relu(const Value& x) { return make_node(Op::relu, x.data() > 0.0 ? x.data() : 0.0, x); }
+// out = max(x, 0), NaN staying NaN so that a diverged value is not hidden;
+// d/dx = 1 for x > 0, else 0
+Value relu(const Value& x) {
+  const double v = x.data();
+  return make_node(Op::relu, v > 0.0 || std::isnan(v) ? v : 0.0, x);
+}
 static void relu_backward(Node& out) {
   if (in(out, 0).data > 0.0) in(out, 0).grad += out.grad;
 }

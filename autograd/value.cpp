@@ -20,12 +20,15 @@ Value::Value(Node* node, Adopt) : node_(node) { detail::retain(node_); }
 
 Value Value::from_node(Node* node) { return Value(node, Adopt{}); }
 
-Value::Value(const Value& other) : node_(other.node_) { detail::retain(node_); }
+// A moved-from handle is empty (node_ == nullptr); copying it gives another empty handle.
+Value::Value(const Value& other) : node_(other.node_) {
+  if (node_ != nullptr) detail::retain(node_);
+}
 
 Value::Value(Value&& other) noexcept : node_(std::exchange(other.node_, nullptr)) {}
 
 Value& Value::operator=(const Value& other) {
-  detail::retain(other.node_);  // first, so that self-assignment is safe
+  if (other.node_ != nullptr) detail::retain(other.node_);  // first, so that self-assignment is safe
   if (node_ != nullptr) detail::release(node_);
   node_ = other.node_;
   return *this;

@@ -25,10 +25,19 @@ void map_simd(const T* x, T* y, std::size_t begin, std::size_t end, const SimdF&
   for (; i < end; ++i) y[i] = scalar_f(x[i]);
 }
 
-// sigmoid(x) = (1 + tanh(x/2)) / 2: finite for every x, and vectorised through tanh.
+// sigmoid(x) = 1 / (1 + e^-x) = e^x / (1 + e^x), from e = e^-|x| so that nothing overflows and
+// nothing cancels: tiny values for large negative x keep their relative precision.
 template <class T>
 T scalar_sigmoid(T x) {
-  return T(0.5) * (T(1) + std::tanh(T(0.5) * x));
+  const T e = std::exp(-std::abs(x));
+  const T r = T(1) / (T(1) + e);
+  return x >= T(0) ? r : e * r;
+}
+template <class Batch>
+Batch simd_sigmoid(const Batch& x) {
+  const Batch e = xsimd::exp(-xsimd::abs(x));
+  const Batch r = Batch(1) / (Batch(1) + e);
+  return xsimd::select(x >= Batch(0), r, e * r);
 }
 
 }  // namespace
@@ -41,8 +50,8 @@ void unary_forward(Op op, const T* x, T* y, std::size_t count, T exponent) {
       case Op::neg:
         for (std::size_t i = begin; i < end; ++i) y[i] = -x[i];
         return;
-      case Op::relu:
-        for (std::size_t i = begin; i < end; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+      case Op::relu:  // NaN stays NaN (x != x), so a diverged value is not hidden
+        for (std::size_t i = begin; i < end; ++i) y[i] = x[i] > T(0) || x[i] != x[i] ? x[i] : T(0);
         return;
       case Op::pow:
         for (std::size_t i = begin; i < end; ++i) y[i] = std::pow(x[i], exponent);
@@ -59,12 +68,7 @@ void unary_forward(Op op, const T* x, T* y, std::size_t count, T exponent) {
         map_simd(
             x, y, begin, end, [](const Batch& b) { return xsimd::tanh(b); }, [](T v) { return std::tanh(v); });
         return;
-      case Op::sigmoid:
-        map_simd(
-            x, y, begin, end,
-            [](const Batch& b) { return Batch(T(0.5)) * (Batch(T(1)) + xsimd::tanh(Batch(T(0.5)) * b)); },
-            scalar_sigmoid<T>);
-        return;
+      case Op::sigmoid: map_simd(x, y, begin, end, simd_sigmoid<Batch>, scalar_sigmoid<T>); return;
       default: assert(false && "unary_forward: not a one-input element-wise op");
     }
   });

@@ -1,5 +1,6 @@
 // Matrix ops: the product (on BLAS gemm), the transpose, and reductions to 1 x 1.
 
+#include <limits>
 #include <xtensor/xmanipulation.hpp>
 
 #include "tensor/graph_building.hpp"
@@ -14,6 +15,11 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
   detail::require_non_empty("matmul", b);
   if (a.cols() != b.rows()) {
     detail::fail("matmul", detail::shape_of(a) + " @ " + detail::shape_of(b) + ": inner dimensions differ");
+  }
+  constexpr std::size_t blas_limit = std::numeric_limits<int>::max();  // BLAS takes int dimensions
+  if (a.rows() > blas_limit || a.cols() > blas_limit || b.cols() > blas_limit) {
+    detail::fail("matmul",
+                 detail::shape_of(a) + " @ " + detail::shape_of(b) + ": a dimension exceeds BLAS's int range");
   }
   xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({a.rows(), b.cols()});
   kernels::gemm(false, false, T(1), a.data(), b.data(), T(0), out);

@@ -20,18 +20,30 @@ void for_each_row(std::size_t rows, std::size_t cols, const Body& body) {
   });
 }
 
-// probabilities[j] = e^(x[j] - max) / sum_j e^(x[j] - max); returns log of that sum plus max,
-// i.e. log(sum_j e^x[j]) computed without overflow.
+// A row's log-sum-exp, log(sum_j e^x[j]) = max + log_total, kept as its two parts: adding them
+// before subtracting x[j] would round away the small differences that matter (in float,
+// log_softmax of (1e4, 1e4) would come out as -0.69336 instead of -0.69315).
 template <class T>
-T softmax_row(const T* x, T* probabilities, std::size_t cols) {
-  const T max = *std::max_element(x, x + cols);
-  T total = 0;
+struct LogSumExp {
+  T max;        // the row's largest value
+  T log_total;  // log(sum_j e^(x[j] - max)), in [0, log(cols)]
+};
+
+// probabilities[j] = e^(x[j] - max) / sum_j e^(x[j] - max), and the row's log-sum-exp. The sum
+// is 1 (the largest element's term) plus the others', and log_total = log1p(others) keeps
+// full precision when the others are tiny (cross-entropy of a confident, correct row).
+template <class T>
+LogSumExp<T> softmax_row(const T* x, T* probabilities, std::size_t cols) {
+  const std::size_t largest = static_cast<std::size_t>(std::max_element(x, x + cols) - x);
+  const T max = x[largest];
+  T others = 0;
   for (std::size_t j = 0; j < cols; ++j) {
-    probabilities[j] = std::exp(x[j] - max);
-    total += probabilities[j];
+    probabilities[j] = j == largest ? T(1) : std::exp(x[j] - max);
+    if (j != largest) others += probabilities[j];
   }
+  const T total = T(1) + others;
   for (std::size_t j = 0; j < cols; ++j) probabilities[j] /= total;
-  return max + std::log(total);
+  return {max, std::log1p(others)};
 }
 
 }  // namespace
@@ -66,8 +78,8 @@ Tensor<T> log_softmax(const Tensor<T>& logits) {
   xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({rows, cols});
   for_each_row(rows, cols, [&](std::size_t i) {
     const T* x = &logits.data()(i, 0);
-    const T log_total = softmax_row(x, &out(i, 0), cols);
-    for (std::size_t j = 0; j < cols; ++j) out(i, j) = x[j] - log_total;
+    const LogSumExp<T> lse = softmax_row(x, &out(i, 0), cols);
+    for (std::size_t j = 0; j < cols; ++j) out(i, j) = (x[j] - lse.max) - lse.log_total;
   });
   return detail::make_result(Op::log_softmax, std::move(out), logits);
 }
@@ -103,8 +115,8 @@ Tensor<T> cross_entropy(const Tensor<T>& logits, const std::vector<std::int32_t>
   std::vector<T> row_losses(rows);
   for_each_row(rows, cols, [&](std::size_t i) {
     const T* x = &logits.data()(i, 0);
-    const T log_total = softmax_row(x, &probabilities(i, 0), cols);
-    row_losses[i] = log_total - x[labels[i]];  // -log softmax(x)[label]
+    const LogSumExp<T> lse = softmax_row(x, &probabilities(i, 0), cols);
+    row_losses[i] = (lse.max - x[labels[i]]) + lse.log_total;  // -log softmax(x)[label]
   });
   T total = 0;
   for (T loss : row_losses) total += loss;

@@ -41,19 +41,23 @@ std::ostream& operator<<(std::ostream& out, Op op) { return out << op_name(op); 
 template <class T>
 Node<T>::~Node() {
   // Destroying a node releases its inputs; an input held by nothing else would be destroyed
-  // inside this destructor, and so on down a chain. Instead such inputs are moved to a list and
-  // destroyed here one at a time, after their own sole-owned inputs were moved out likewise.
+  // inside this destructor, and so on down a chain. Instead every input handle is moved to a
+  // list and released here, one at a time. A node whose last handle is the one in hand has its
+  // own inputs moved to the list before it dies, so no destructor ever runs more than one
+  // level deep -- also when inputs are shared (y = y * y) or reached twice (y = y + tanh(y)).
   std::vector<std::shared_ptr<Node>> pending;
   for (auto& input : inputs) {
-    if (input && input.use_count() == 1) pending.push_back(std::move(input));
+    if (input) pending.push_back(std::move(input));
   }
   while (!pending.empty()) {
     std::shared_ptr<Node> node = std::move(pending.back());
     pending.pop_back();
-    for (auto& input : node->inputs) {
-      if (input && input.use_count() == 1) pending.push_back(std::move(input));
+    if (node.use_count() == 1) {
+      for (auto& input : node->inputs) {
+        if (input) pending.push_back(std::move(input));
+      }
     }
-  }  // each `node` dies at the end of its iteration, holding no sole-owned inputs
+  }  // each `node` handle dies at the end of its iteration, holding no inputs if it was the last
 }
 
 namespace detail {

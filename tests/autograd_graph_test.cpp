@@ -109,6 +109,12 @@ BOOST_AUTO_TEST_CASE(copies_share_a_node_and_moves_leave_the_source_empty) {
   const Value& same = a;
   a = same;  // self-assignment keeps the node
   BOOST_TEST(a.data() == 5.0);
+  // Copying an empty (moved-from) handle gives an empty handle.
+  Value empty_copy(copy);  // NOLINT(bugprone-use-after-move)
+  BOOST_TEST(empty_copy.node() == nullptr);
+  Value target(2.0);
+  target = copy;  // NOLINT(bugprone-use-after-move)
+  BOOST_TEST(target.node() == nullptr);
 }
 
 BOOST_AUTO_TEST_CASE(inputs_are_kept_in_operand_order) {

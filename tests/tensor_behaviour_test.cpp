@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/value.hpp"
 #include "finite_difference.hpp"
 #include "nn/random.hpp"
 #include "tensor/graph_text.hpp"
@@ -85,6 +86,31 @@ BOOST_AUTO_TEST_CASE(softmax_and_cross_entropy_stay_finite_for_huge_logits) {
   float_loss.backward();
   BOOST_TEST(float_loss.data()(0, 0) == 2000.0f);
   BOOST_TEST(all_finite(float_logits.grad()));
+}
+
+BOOST_AUTO_TEST_CASE(small_results_keep_their_relative_precision) {
+  // sigmoid far below 0 is tiny but not 0: e^x / (1 + e^x), not 1/2 (1 + tanh(x/2)).
+  const Tensor<float> xf({{-20.0f, -10.0f, 20.0f}});
+  const Tensor<float> sf = sigmoid(xf);
+  BOOST_TEST(sf.data()(0, 0) == 1.0f / (1.0f + std::exp(20.0f)), boost::test_tools::tolerance(1e-5f));
+  BOOST_TEST(sf.data()(0, 1) == 1.0f / (1.0f + std::exp(10.0f)), boost::test_tools::tolerance(1e-5f));
+  const Tensor<double> xd({{-40.0, -700.0}});
+  BOOST_TEST(sigmoid(xd).data()(0, 0) == 1.0 / (1.0 + std::exp(40.0)), boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(sigmoid(xd).data()(0, 1) > 0.0);
+  // Log-softmax and cross-entropy of large, close logits, in float.
+  const Tensor<float> close({{1e4f, 1e4f}});
+  BOOST_TEST(log_softmax(close).data()(0, 0) == -std::log(2.0f), boost::test_tools::tolerance(1e-6f));
+  const Tensor<float> apart({{100.0f, 90.0f}});
+  BOOST_TEST(cross_entropy(apart, {0}).data()(0, 0) == std::log1p(std::exp(-10.0f)),
+             boost::test_tools::tolerance(1e-4f));
+}
+
+BOOST_AUTO_TEST_CASE(relu_keeps_nan_visible) {
+  const Tensor<double> x({{std::nan(""), -1.0, 2.0}});
+  const Tensor<double> y = relu(x);
+  BOOST_TEST(std::isnan(y.data()(0, 0)));
+  BOOST_TEST(y.data()(0, 1) == 0.0);
+  BOOST_TEST(std::isnan(relu(autograd::Value(std::nan(""))).data()));
 }
 
 BOOST_AUTO_TEST_CASE(float32_agrees_with_float64) {
@@ -182,6 +208,21 @@ BOOST_AUTO_TEST_CASE(long_chain_is_sorted_and_freed_without_recursion) {
     BOOST_TEST(x.grad()(0, 0) == 200'001.0);
   }
   BOOST_TEST(x.data()(0, 1) == 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(long_chains_with_shared_inputs_are_freed_without_recursion) {
+  // Each node uses the previous one twice, directly or through another node: destroying the
+  // chain must not recurse through the second reference either.
+  {
+    Tensor<double> y({{0.5}});
+    for (int i = 0; i < 200'000; ++i) y = y + tanh(y) * 0.0;
+    BOOST_TEST(y.data()(0, 0) == 0.5);
+  }
+  {
+    Tensor<double> y({{1.0}});
+    for (int i = 0; i < 200'000; ++i) y = y * y;
+    BOOST_TEST(y.data()(0, 0) == 1.0);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(dot_shows_ops_labels_and_shapes) {
