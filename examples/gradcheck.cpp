@@ -1,0 +1,163 @@
+// gradcheck: one network, two engines, finite differences.
+//
+//   build/bin/gradcheck [--net 784-16-10] [--activation tanh|relu|sigmoid] [--loss ce|mse]
+//                       [--batch N] [--seed S] [--data DIR] [--dtype float64|float32]
+//                       [--tolerance X] [--samples K] [--json FILE]
+//
+// Builds the same MLP on the scalar engine and on the tensor engine from one seed (identical
+// weights), runs the same batch through both, back-propagates the same loss, and prints one row
+// per parameter tensor: the largest absolute and relative differences between the engines, and
+// between each engine and central finite differences on K sampled entries.
+// Exit codes: 0 all within tolerance, 1 something is not, 2 bad usage or input.
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "nn/file_io.hpp"
+#include "nn/gradient_check.hpp"
+#include "nn/input_error.hpp"
+
+namespace {
+
+// "784-16-10" -> {784, 16, 10}
+std::vector<std::size_t> parse_sizes(const std::string& text) {
+  std::vector<std::size_t> sizes;
+  std::stringstream stream(text);
+  for (std::string part; std::getline(stream, part, '-');) {
+    std::size_t used = 0;
+    unsigned long value = 0;
+    try {
+      value = std::stoul(part, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != part.size() || value == 0 || value > 100000) {
+      throw std::invalid_argument("--net " + text + ": '" + part + "' is not a layer size from 1 to 100000");
+    }
+    sizes.push_back(value);
+  }
+  if (sizes.size() < 2) throw std::invalid_argument("--net " + text + ": need at least inputs-outputs, e.g. 784-16-10");
+  return sizes;
+}
+
+void write_json(const std::string& path, const nn::GradientCheckOptions& o, const std::string& net,
+                const nn::GradientCheckReport& r) {
+  nlohmann::json out;
+  out["net"] = net;
+  out["activations"] = o.architecture.activations_text();
+  out["loss"] = o.loss == nn::CheckLoss::cross_entropy ? "ce" : "mse";
+  out["batch"] = o.batch;
+  out["seed"] = o.seed;
+  out["dtype"] = o.tensor_in_float ? "float32" : "float64";
+  out["tolerance"] = r.tolerance;
+  out["scalar_loss"] = r.scalar_loss;
+  out["tensor_loss"] = r.tensor_loss;
+  out["ok"] = r.ok;
+  for (const nn::ParameterCheck& p : r.parameters) {
+    auto diff = [](const nn::Difference& d) {
+      return nlohmann::json{{"max_abs", d.largest_absolute}, {"max_rel", d.largest_relative}};
+    };
+    out["parameters"].push_back({{"name", p.name},
+                                 {"shape", {p.rows, p.cols}},
+                                 {"scalar_vs_tensor", diff(p.scalar_vs_tensor)},
+                                 {"scalar_vs_finite_differences", diff(p.scalar_vs_differences)},
+                                 {"tensor_vs_finite_differences", diff(p.tensor_vs_differences)},
+                                 {"finite_difference_entries", p.checked_entries},
+                                 {"ok", p.ok}});
+  }
+  const std::string text = out.dump(2) + "\n";
+  nn::write_file_atomically(path, std::vector<std::uint8_t>(text.begin(), text.end()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Compare scalar-engine, tensor-engine and finite-difference gradients of one network"};
+  std::string net = "784-16-10", activation = "tanh", loss = "ce", data_dir, dtype = "float64", json_path;
+  nn::GradientCheckOptions o;
+  app.add_option("--net", net, "layer sizes, inputs first")->capture_default_str();
+  app.add_option("--activation", activation, "hidden activation")
+      ->check(CLI::IsMember({"tanh", "relu", "sigmoid"}))
+      ->capture_default_str();
+  app.add_option("--loss", loss, "ce: cross-entropy on the logits; mse: on the softmax output")
+      ->check(CLI::IsMember({"ce", "mse"}))
+      ->capture_default_str();
+  app.add_option("--batch", o.batch, "samples in the batch")->check(CLI::Range(1, 4096))->capture_default_str();
+  app.add_option("--seed", o.seed, "seed for weights and random inputs")->capture_default_str();
+  app.add_option("--data", data_dir, "MNIST folder: use its first images (default: seeded random inputs)");
+  app.add_option("--dtype", dtype, "tensor engine precision")
+      ->check(CLI::IsMember({"float64", "float32"}))
+      ->capture_default_str();
+  app.add_option("--tolerance", o.tolerance, "largest relative difference allowed (default 1e-6, float32 2e-3)")
+      ->check(CLI::Range(1e-15, 1.0));
+  app.add_option("--samples", o.difference_samples, "entries per parameter checked by finite differences")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--json", json_path, "also write the full results here");
+  app.add_option("--corrupt-gradient", o.corrupt_gradient_of, "testing the checker: spoil this parameter's gradient")
+      ->group("");  // hidden from --help
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::ParseError& error) {
+    app.exit(error);
+    return 2;
+  }
+
+  try {
+    const std::vector<std::size_t> sizes = parse_sizes(net);
+    std::vector<std::size_t> hidden(sizes.begin() + 1, sizes.end() - 1);
+    o.architecture =
+        nn::Architecture::classifier(sizes.front(), hidden, sizes.back(), nn::parse_activation(activation));
+    o.loss = loss == "ce" ? nn::CheckLoss::cross_entropy : nn::CheckLoss::mse;
+    o.tensor_in_float = dtype == "float32";
+    nn::Dataset data;
+    if (!data_dir.empty()) {
+      data = nn::load_mnist(data_dir, nn::Split::train, o.batch);
+      o.data = &data;
+    }
+    const nn::GradientCheckReport r = nn::check_gradients(o);
+
+    std::printf("gradcheck: %s %s, loss %s, batch %zu, seed %llu, tensor engine %s, inputs %s\n", net.c_str(),
+                o.architecture.activations_text().c_str(), loss.c_str(), o.batch,
+                static_cast<unsigned long long>(o.seed), dtype.c_str(),
+                o.data != nullptr ? ("MNIST " + data_dir).c_str() : "seeded random");
+    std::printf("loss: scalar %.15g, tensor %.15g\n\n", r.scalar_loss, r.tensor_loss);
+    std::printf("%-17s %-11s %21s %21s %21s %8s\n", "parameter", "shape", "scalar vs tensor", "scalar vs FD",
+                "tensor vs FD", "FD");
+    std::printf("%-17s %-11s %10s %10s %10s %10s %10s %10s %8s\n", "", "", "max abs", "max rel", "max abs", "max rel",
+                "max abs", "max rel", "entries");
+    for (const nn::ParameterCheck& p : r.parameters) {
+      const std::string shape = "(" + std::to_string(p.rows) + "x" + std::to_string(p.cols) + ")";
+      std::printf("%-17s %-11s %10.2e %10.2e %10.2e %10.2e %10.2e %10.2e %8zu%s\n", p.name.c_str(), shape.c_str(),
+                  p.scalar_vs_tensor.largest_absolute, p.scalar_vs_tensor.largest_relative,
+                  p.scalar_vs_differences.largest_absolute, p.scalar_vs_differences.largest_relative,
+                  p.tensor_vs_differences.largest_absolute, p.tensor_vs_differences.largest_relative, p.checked_entries,
+                  p.ok ? "" : "  <-- FAIL");
+    }
+    if (!json_path.empty()) write_json(json_path, o, net, r);
+    if (r.ok) {
+      std::printf("\nall gradients agree within relative tolerance %.0e: OK\n", r.tolerance);
+      return 0;
+    }
+    std::printf("\ngradients differ beyond relative tolerance %.0e in:", r.tolerance);
+    for (const nn::ParameterCheck& p : r.parameters) {
+      if (!p.ok) std::printf(" %s", p.name.c_str());
+    }
+    std::printf("\n");
+    return 1;
+  } catch (const nn::InputError& error) {
+    std::fprintf(stderr, "gradcheck: %s\n", error.what());
+    return 2;
+  } catch (const std::invalid_argument& error) {
+    std::fprintf(stderr, "gradcheck: %s\n", error.what());
+    return 2;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "gradcheck: error: %s\n", error.what());
+    return 1;
+  }
+}
