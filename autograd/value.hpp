@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "autograd/gdb_autoload.hpp"
 #include "autograd/node.hpp"
 
 namespace autograd {

@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/gdb_autoload.hpp"
 #include "tensor/tensor_node.hpp"
 
 namespace tensor {
