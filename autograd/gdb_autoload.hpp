@@ -7,6 +7,7 @@
 #ifdef BACKPROP_GDB_SCRIPT
 asm(".pushsection \".debug_gdb_scripts\", \"MS\",@progbits,1\n"
     ".byte 1\n"  // 1: a Python script, by file name
-    ".asciz \"" BACKPROP_GDB_SCRIPT "\"\n"
+    ".asciz \"" BACKPROP_GDB_SCRIPT
+    "\"\n"
     ".popsection\n");
 #endif

@@ -60,6 +60,11 @@ std::string dump_graph(const Value& root) {
   return out.str();
 }
 
+void print_graph(const Value& root) {
+  std::fputs(dump_graph(root).c_str(), stdout);
+  std::fflush(stdout);
+}
+
 void write_dot(const Value& root, std::ostream& out) {
   out << "digraph backprop {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n";
   const std::vector<Node*> order = topological_order(root);

@@ -12,6 +12,10 @@ namespace autograd {
 //   #7  tanh  o  data=0.707107  grad=1  <- #6
 std::string dump_graph(const Value& root);
 
+// dump_graph(root) on standard output; meant to be called from a debugger:
+//   (gdb) call autograd::print_graph(loss)
+void print_graph(const Value& root);
+
 // The graph in Graphviz DOT: one record per value (label, data, grad) fed by an ellipse naming
 // the op that made it. Render with `dot -Tsvg graph.dot -o graph.svg`.
 void write_dot(const Value& root, std::ostream& out);
