@@ -5,6 +5,7 @@
 //                 [--lr X] [--optimizer sgd|momentum|adam] [--seed S] [--threads T]
 //                 [--engine tensor|scalar] [--limit N] [--dtype float32|float64]
 //                 [--save FILE] [--metrics FILE.csv]
+//                 [--checkpoint FILE [--checkpoint-every N]] [--resume FILE]
 //   mnist eval    --model FILE --data DIR
 //   mnist predict --model FILE IMAGE...
 //
@@ -67,6 +68,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   train_cmd->add_option("--save", train.save_path, "write the trained model here (safetensors)");
   train_cmd->add_option("--metrics", train.metrics_path, "write per-epoch metrics here (CSV)");
+  train_cmd->add_option("--checkpoint", train.checkpoint_path,
+                        "save training state here at each epoch's end and on Ctrl-C (exit 130)");
+  train_cmd->add_option("--checkpoint-every", train.checkpoint_every, "also save it every N batches")
+      ->check(CLI::Range(1, 1 << 30));
+  train_cmd->add_option("--resume", train.resume_path, "continue from a checkpoint (same options)");
 
   mnist_tool::EvalOptions eval;
   CLI::App* eval_cmd = app.add_subcommand("eval", "print a model's accuracy and confusion matrix");

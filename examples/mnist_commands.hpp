@@ -30,6 +30,9 @@ struct TrainOptions {
   std::size_t test_limit = 0;  // test samples, 0 = all
   std::string save_path;
   std::string metrics_path;
+  std::string checkpoint_path;       // saved at every epoch's end, on Ctrl-C, and every N batches
+  std::size_t checkpoint_every = 0;  // N; 0: only at epochs' ends and on Ctrl-C
+  std::string resume_path;
 };
 
 struct EvalOptions {

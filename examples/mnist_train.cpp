@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <csignal>
+#include <map>
+
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -12,6 +15,7 @@
 
 #include "autograd/matrix.hpp"
 #include "mnist_commands.hpp"
+#include "nn/checkpoint.hpp"
 #include "nn/file_io.hpp"
 #include "nn/input_error.hpp"
 #include "nn/training.hpp"
@@ -26,21 +30,16 @@ constexpr nn::Normalisation mnist_normalisation{0.1307, 0.3081};
 // every image is ~200,000 nodes there.
 constexpr std::size_t scalar_default_test_limit = 1000;
 
-struct EpochMetrics {
-  int epoch;
-  double train_loss, test_loss, test_accuracy, seconds, samples_per_second;
-};
+const char* const metrics_header = "epoch,train_loss,test_loss,test_accuracy,seconds,samples_per_second\n";
 
-void write_metrics(const std::string& path, const std::vector<EpochMetrics>& rows) {
-  std::ostringstream csv;
-  csv << "epoch,train_loss,test_loss,test_accuracy,seconds,samples_per_second\n";
-  for (const EpochMetrics& m : rows) {
-    csv << m.epoch << ',' << m.train_loss << ',' << m.test_loss << ',' << m.test_accuracy << ',' << m.seconds << ','
-        << m.samples_per_second << '\n';
-  }
-  const std::string text = csv.str();
+void write_metrics(const std::string& path, const std::string& rows) {
+  const std::string text = metrics_header + rows;
   nn::write_file_atomically(path, std::vector<std::uint8_t>(text.begin(), text.end()));
 }
+
+// Set by SIGINT (Ctrl-C); training finishes the batch in hand, saves and exits 130.
+volatile std::sig_atomic_t interrupted = 0;
+extern "C" void on_interrupt(int) { interrupted = 1; }
 
 // "[#######.......]  45%" on stderr, rewritten in place; only when stderr is a terminal.
 class ProgressBar {
@@ -75,14 +74,65 @@ std::string describe_network(const nn::Architecture& a) {
   return text + " " + a.activations_text();
 }
 
+// The options a resumed run must share with the checkpoint it continues.
+std::map<std::string, std::string> recipe_of(const TrainOptions& o, const nn::Architecture& architecture) {
+  auto text = [](double x) {
+    std::ostringstream out;
+    out << x;
+    return out.str();
+  };
+  return {{"network", architecture.sizes_text() + " " + architecture.activations_text()},
+          {"optimizer", o.optimizer},
+          {"lr", text(o.learning_rate)},
+          {"momentum", text(o.momentum)},
+          {"weight-decay", text(o.weight_decay)},
+          {"schedule", o.schedule},
+          {"batch", std::to_string(o.batch)},
+          {"epochs", std::to_string(o.epochs)},
+          {"seed", std::to_string(o.seed)},
+          {"limit", std::to_string(o.limit)},
+          {"input-norm", o.input_norm},
+          {"engine", o.engine},
+          {"dtype", o.dtype}};
+}
+
+void check_same_recipe(const std::string& path, const std::map<std::string, std::string>& saved,
+                       const std::map<std::string, std::string>& now) {
+  for (const auto& [option, value] : now) {
+    const auto it = saved.find(option);
+    if (it == saved.end() || it->second != value) {
+      throw nn::InputError(path + ": the checkpoint was trained with --" + option + " " +
+                           (it == saved.end() ? std::string("(unknown)") : it->second) + ", this run has " + value +
+                           "; resume with the same options");
+    }
+  }
+}
+
+// "epoch 2 after batch 14" / "start of epoch 3"
+std::string describe_position(const nn::TrainingPosition& p) {
+  return p.next_batch == 0 ? "start of epoch " + std::to_string(p.epoch)
+                           : "epoch " + std::to_string(p.epoch) + " after batch " + std::to_string(p.next_batch);
+}
+
 template <class M>
 int run(const TrainOptions& o, const nn::Dataset& train_set, const nn::Dataset& test_set) {
   const nn::Architecture architecture =
       nn::Architecture::classifier(train_set.features(), o.hidden, 10, nn::parse_activation(o.activation));
-  const nn::MLP<M> model(architecture, o.seed);
+  nn::MLP<M> model(architecture, o.seed);
   const std::unique_ptr<nn::Optimizer<M>> optimizer = make_optimizer<M>(o, model.parameters());
   const nn::Normalisation normalisation = o.input_norm == "mnist" ? mnist_normalisation : nn::Normalisation{};
   nn::Rng shuffle_rng(o.seed + 1);  // its own stream: the weights' draws do not shift the order
+
+  nn::TrainingPosition position;
+  position.recipe = recipe_of(o, architecture);
+  if (!o.resume_path.empty()) {
+    const nn::TrainingPosition saved = nn::load_checkpoint(o.resume_path, model, *optimizer);
+    check_same_recipe(o.resume_path, saved.recipe, position.recipe);
+    position = saved;
+    shuffle_rng.restore(position.rng_state);
+    std::printf("resuming from %s at epoch %d, batch %zu\n", o.resume_path.c_str(), position.epoch,
+                position.next_batch + 1);
+  }
 
   std::printf("training %s on %zu images, testing on %zu (%s engine, %s, %d threads)\n",
               describe_network(architecture).c_str(), train_set.count, test_set.count, nn::Engine<M>::name,
@@ -91,12 +141,27 @@ int run(const TrainOptions& o, const nn::Dataset& train_set, const nn::Dataset& 
               o.epochs, o.schedule.c_str(), static_cast<unsigned long long>(o.seed));
   std::fflush(stdout);
 
+  // Ctrl-C asks for a clean stop; a second one while saving is still just that request.
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+
+  std::string last_checkpoint;  // where the newest checkpoint on disk stands, if any
+  if (!o.resume_path.empty() && o.resume_path == o.checkpoint_path) {
+    last_checkpoint = describe_position(position);
+  }
+  auto save_checkpoint = [&](const nn::TrainingPosition& at) {
+    if (o.checkpoint_path.empty()) return;
+    nn::save_checkpoint(o.checkpoint_path, model, normalisation, *optimizer, at);
+    last_checkpoint = describe_position(at);
+  };
   const std::size_t steps_per_epoch = (train_set.count + o.batch - 1) / o.batch;
   const double total_steps = static_cast<double>(steps_per_epoch) * o.epochs;
   const ProgressBar bar;
-  std::vector<EpochMetrics> metrics;
   nn::Evaluation last{};
-  for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+  bool evaluated = false;
+  for (int epoch = position.epoch; epoch <= o.epochs; ++epoch) {
     const double steps_before = static_cast<double>(steps_per_epoch) * (epoch - 1);
     // Cosine decay sets each step's rate from how far the whole run has got.
     auto schedule = [&](std::size_t done) {
@@ -105,26 +170,60 @@ int run(const TrainOptions& o, const nn::Dataset& train_set, const nn::Dataset& 
         optimizer->learning_rate = o.learning_rate * 0.5 * (1.0 + std::cos(M_PI * progress));
       }
     };
-    schedule(0);
+    // Where this epoch's order comes from, so a checkpoint can draw it again.
+    const std::string epoch_rng_state = shuffle_rng.state();
+    const std::vector<std::size_t> order = nn::shuffled_indices(train_set.count, shuffle_rng);
+    const std::size_t first_batch = epoch == position.epoch ? position.next_batch : 0;
+    schedule(first_batch);
     nn::EpochResult result;
     try {
-      result = nn::train_epoch(model, *optimizer, train_set, o.batch, shuffle_rng, normalisation,
-                               [&](std::size_t done, std::size_t total) {
-                                 schedule(done);
-                                 bar.show(epoch, done, total);
-                               });
+      result =
+          nn::train_batches(model, *optimizer, train_set, o.batch, order, first_batch, normalisation,
+                            [&](std::size_t done, std::size_t total) {
+                              schedule(done);
+                              bar.show(epoch, done, total);
+                              if (o.checkpoint_every > 0 && done % o.checkpoint_every == 0 && done < total) {
+                                save_checkpoint({epoch, done, epoch_rng_state, position.recipe, position.metrics_csv});
+                              }
+                              return interrupted == 0;
+                            });
     } catch (const nn::NonFiniteLoss& error) {
-      std::fprintf(stderr, "mnist: training stopped in epoch %d: %s (try a lower --lr)\n", epoch, error.what());
+      std::fprintf(stderr, "mnist: training stopped in epoch %d: %s; try a lower --lr\n", epoch, error.what());
+      if (!last_checkpoint.empty()) {
+        std::fprintf(stderr, "mnist: the last good checkpoint (%s) is %s\n", last_checkpoint.c_str(),
+                     o.checkpoint_path.c_str());
+      }
       return 1;
     }
+    if (result.stopped) {
+      save_checkpoint({epoch, result.batches_done, epoch_rng_state, position.recipe, position.metrics_csv});
+      std::fprintf(stderr, "\nmnist: interrupted in epoch %d after batch %zu of %zu; %s\n", epoch, result.batches_done,
+                   steps_per_epoch,
+                   o.checkpoint_path.empty() ? "nothing saved (use --checkpoint FILE)"
+                                             : ("checkpoint saved to " + o.checkpoint_path +
+                                                " (continue with --resume " + o.checkpoint_path + ")")
+                                                   .c_str());
+      return 130;
+    }
     last = nn::evaluate(model, test_set, normalisation);
-    const double rate = static_cast<double>(train_set.count) / result.seconds;
+    evaluated = true;
+    const double rate = static_cast<double>(result.samples) / result.seconds;
     std::printf("epoch %3d  loss %.4f  test loss %.4f  test accuracy %.4f  %7.2f s  %8.0f samples/s\n", epoch,
                 result.mean_loss, last.mean_loss, last.accuracy, result.seconds, rate);
     std::fflush(stdout);
-    metrics.push_back({epoch, result.mean_loss, last.mean_loss, last.accuracy, result.seconds, rate});
-    if (!o.metrics_path.empty()) write_metrics(o.metrics_path, metrics);
+    std::ostringstream row;
+    row << epoch << ',' << result.mean_loss << ',' << last.mean_loss << ',' << last.accuracy << ',' << result.seconds
+        << ',' << rate << '\n';
+    position.metrics_csv += row.str();
+    if (!o.metrics_path.empty()) write_metrics(o.metrics_path, position.metrics_csv);
+    save_checkpoint({epoch + 1, 0, shuffle_rng.state(), position.recipe, position.metrics_csv});
+    if (interrupted != 0 && epoch < o.epochs) {
+      std::fprintf(stderr, "mnist: interrupted after epoch %d; %s\n", epoch,
+                   o.checkpoint_path.empty() ? "nothing saved (use --checkpoint FILE)" : "checkpoint saved");
+      return 130;
+    }
   }
+  if (!evaluated) last = nn::evaluate(model, test_set, normalisation);  // resumed after the last epoch
   if (!o.save_path.empty()) {
     nn::save_model(o.save_path, model, normalisation);
     std::printf("model saved to %s\n", o.save_path.c_str());
@@ -142,6 +241,9 @@ int train(const TrainOptions& options) {
   }
   if (o.engine == "scalar" && o.test_limit == 0) o.test_limit = scalar_default_test_limit;
   if (!std::isfinite(o.learning_rate)) throw std::invalid_argument("--lr must be a finite number");
+  if (o.checkpoint_every > 0 && o.checkpoint_path.empty()) {
+    throw std::invalid_argument("--checkpoint-every needs --checkpoint FILE");
+  }
   for (std::size_t size : o.hidden) {
     if (size == 0) throw std::invalid_argument("--hidden 0: a layer needs at least one neuron");
   }

@@ -4,6 +4,7 @@
 // matmul, +, tanh, relu, sigmoid, softmax, cross_entropy, mse -- has the same name and meaning
 // on every engine and is called directly.
 
+#include <cmath>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -49,6 +50,18 @@ struct Engine<autograd::Matrix> {
     return out;
   }
   static void backward(const Matrix& loss) { loss(0, 0).backward(); }
+  static bool gradient_is_finite(const Matrix& m) {
+    for (const autograd::Value& v : m.values()) {
+      if (!std::isfinite(v.grad())) return false;
+    }
+    return true;
+  }
+  static bool values_are_finite(const Matrix& m) {
+    for (const autograd::Value& v : m.values()) {
+      if (!std::isfinite(v.data())) return false;
+    }
+    return true;
+  }
   static double item(const Matrix& m) { return m(0, 0).data(); }
   static void zero_grad(const Matrix& m) { autograd::zero_grad(m.values()); }
 
@@ -93,6 +106,18 @@ struct Engine<tensor::Tensor<T>> {
     return {m.grad().begin(), m.grad().end()};
   }
   static void backward(const Matrix& loss) { loss.backward(); }
+  static bool gradient_is_finite(const Matrix& m) {
+    for (T g : m.grad()) {
+      if (!std::isfinite(g)) return false;
+    }
+    return true;
+  }
+  static bool values_are_finite(const Matrix& m) {
+    for (T x : m.data()) {
+      if (!std::isfinite(x)) return false;
+    }
+    return true;
+  }
   static double item(const Matrix& m) { return m.data()(0, 0); }
   static void zero_grad(const Matrix& m) { m.node()->grad.fill(T(0)); }
 

@@ -115,8 +115,13 @@ void check_model_tensors(const Safetensors& file, const ModelHeader& header, con
       ++expected_count;
     }
   }
-  if (file.tensors.size() != expected_count) {
-    input_error(where, std::to_string(file.tensors.size()) + " tensors, but the network " + a.sizes_text() + " has " +
+  // Beyond the network's own tensors a file may hold a checkpoint's optimizer.* state, nothing else.
+  std::size_t model_tensors = 0;
+  for (const StoredTensor& t : file.tensors) {
+    if (t.name.compare(0, 10, "optimizer.") != 0) ++model_tensors;
+  }
+  if (model_tensors != expected_count) {
+    input_error(where, std::to_string(model_tensors) + " tensors, but the network " + a.sizes_text() + " has " +
                            std::to_string(expected_count));
   }
 }

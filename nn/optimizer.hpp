@@ -7,7 +7,9 @@
 
 #include <cmath>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nn/engine.hpp"
@@ -25,12 +27,25 @@ class Optimizer {
 
   // Applies one update from the parameters' current gradients.
   virtual void step() = 0;
+  // Works on `parameters` from now on (same shapes, e.g. a model's reloaded parameters).
+  void rebind(std::vector<M> parameters) { parameters_ = std::move(parameters); }
+
   // Sets every parameter's gradient to 0.
   void zero_grad() {
     for (const M& p : parameters_) Engine<M>::zero_grad(p);
   }
 
   double learning_rate;  // may be changed between steps (a schedule)
+
+  // The optimizer's own state, for checkpoints: per parameter k, named slots of parameters[k]'s
+  // shape (e.g. "velocity"), and the number of steps taken.
+  struct State {
+    std::vector<std::vector<std::pair<std::string, std::vector<double>>>> slots;  // [k] -> (name, values)
+    long steps = 0;
+  };
+  virtual State state() const = 0;
+  // Restores what state() gave. Throws std::invalid_argument if the slots do not match.
+  virtual void restore(const State& state) = 0;
 
  protected:
   // One zero-filled state vector per parameter, e.g. a velocity.
@@ -39,6 +54,30 @@ class Optimizer {
     for (const M& p : parameters_) state.emplace_back(p.size(), Scalar(0));
     return state;
   }
+  // Copies saved values into `slot` (one vector per parameter), checking names and sizes.
+  void restore_slot(const State& state, std::size_t index, const std::string& name,
+                    std::vector<std::vector<Scalar>>& slot) const {
+    if (state.slots.size() != parameters_.size()) {
+      throw std::invalid_argument("optimizer state has " + std::to_string(state.slots.size()) +
+                                  " parameters, the model " + std::to_string(parameters_.size()));
+    }
+    for (std::size_t k = 0; k < parameters_.size(); ++k) {
+      const auto& saved = state.slots[k];
+      if (index >= saved.size() || saved[index].first != name || saved[index].second.size() != slot[k].size()) {
+        throw std::invalid_argument("optimizer state lacks a matching '" + name + "' for parameter " +
+                                    std::to_string(k));
+      }
+      for (std::size_t i = 0; i < slot[k].size(); ++i) slot[k][i] = static_cast<Scalar>(saved[index].second[i]);
+    }
+  }
+  // One (name, values) entry per parameter from `slot`, appended to `state`.
+  void save_slot(const std::string& name, const std::vector<std::vector<Scalar>>& slot, State& state) const {
+    state.slots.resize(parameters_.size());
+    for (std::size_t k = 0; k < parameters_.size(); ++k) {
+      state.slots[k].emplace_back(name, std::vector<double>(slot[k].begin(), slot[k].end()));
+    }
+  }
+
   std::vector<M> parameters_;
 };
 
@@ -65,9 +104,22 @@ class SGD final : public Optimizer<M> {
         p -= lr * v[i];
       });
     }
+    ++steps_;
+  }
+
+  typename Optimizer<M>::State state() const override {
+    typename Optimizer<M>::State s;
+    this->save_slot("velocity", velocity_, s);
+    s.steps = steps_;
+    return s;
+  }
+  void restore(const typename Optimizer<M>::State& s) override {
+    this->restore_slot(s, 0, "velocity", velocity_);
+    steps_ = s.steps;
   }
 
  private:
+  long steps_ = 0;
   double momentum_, weight_decay_;
   std::vector<std::vector<Scalar>> velocity_;
 };
@@ -110,9 +162,22 @@ class Adam final : public Optimizer<M> {
     }
   }
 
+  typename Optimizer<M>::State state() const override {
+    typename Optimizer<M>::State s;
+    this->save_slot("m", first_moment_, s);
+    this->save_slot("v", second_moment_, s);
+    s.steps = steps_;
+    return s;
+  }
+  void restore(const typename Optimizer<M>::State& s) override {
+    this->restore_slot(s, 0, "m", first_moment_);
+    this->restore_slot(s, 1, "v", second_moment_);
+    steps_ = s.steps;
+  }
+
  private:
   double beta1_, beta2_, epsilon_, weight_decay_;
-  int steps_ = 0;
+  long steps_ = 0;
   std::vector<std::vector<Scalar>> first_moment_, second_moment_;
 };
 

@@ -1,5 +1,6 @@
 #include "nn/random.hpp"
 
+#include <sstream>
 #include <stdexcept>
 
 namespace nn {
@@ -11,6 +12,20 @@ std::uint64_t Rng::below(std::uint64_t n) {
   std::uint64_t draw = engine_();
   while (draw >= limit) draw = engine_();
   return draw % n;
+}
+
+std::string Rng::state() const {
+  std::ostringstream out;
+  out << engine_;
+  return out.str();
+}
+
+void Rng::restore(const std::string& state) {
+  std::istringstream in(state);
+  std::mt19937_64 restored;
+  in >> restored;
+  if (in.fail()) throw std::invalid_argument("not a saved random generator state");
+  engine_ = restored;
 }
 
 }  // namespace nn

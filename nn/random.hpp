@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 
 namespace nn {
 
@@ -20,6 +21,11 @@ class Rng {
 
   // Uniform integer in [0, n), without modulo bias. Requires n > 0.
   std::uint64_t below(std::uint64_t n);
+
+  // The generator's whole state as text, and back: a checkpoint resumes the same sequence.
+  // restore throws std::invalid_argument if `state` is not such a text.
+  std::string state() const;
+  void restore(const std::string& state);
 
  private:
   std::mt19937_64 engine_;  // its output sequence is fixed by the C++ standard

@@ -35,45 +35,76 @@ inline std::vector<std::int32_t> label_batch(const Dataset& data, const std::vec
   return labels;
 }
 
-// Training stopped by a loss that is NaN or infinite.
+// Training stopped by a loss or gradient that is NaN or infinite.
 class NonFiniteLoss : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
 struct EpochResult {
-  double mean_loss = 0;  // over the epoch's batches, weighted by batch size
+  double mean_loss = 0;  // over the batches trained, weighted by batch size
   double seconds = 0;
+  std::size_t samples = 0;       // trained in this call
+  std::size_t batches_done = 0;  // index after the last batch trained (of the whole epoch)
+  bool stopped = false;          // after_batch asked to stop before the epoch's end
 };
 
-// One pass over the data in a shuffled order (drawn from rng), in batches of batch_size (the
-// last one smaller): zero_grad, forward, cross-entropy, backward, step. progress(done, total)
-// is called after every batch. Throws NonFiniteLoss naming the batch.
+// The name of the first parameter whose gradient (or, with `values`, whose value) holds a NaN
+// or an infinity, or "".
 template <class M>
-EpochResult train_epoch(const MLP<M>& model, Optimizer<M>& optimizer, const Dataset& data, std::size_t batch_size,
-                        Rng& rng, const Normalisation& normalisation,
-                        const std::function<void(std::size_t, std::size_t)>& progress = {}) {
+std::string first_non_finite(const MLP<M>& model, bool values) {
+  const std::vector<M> params = model.parameters();
+  const std::vector<std::string> names = model.parameter_names();
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    if (!(values ? Engine<M>::values_are_finite(params[k]) : Engine<M>::gradient_is_finite(params[k]))) return names[k];
+  }
+  return "";
+}
+
+// Trains on batches first_batch, first_batch + 1, ... of the epoch whose sample order is
+// `order` (batches of batch_size, the last one smaller): zero_grad, forward, cross-entropy,
+// backward, step. After each batch, after_batch(batches done in the epoch, batches in the
+// epoch) may return false to stop there. Throws NonFiniteLoss naming the batch (and the
+// parameter, for a gradient) before that batch's update.
+template <class M>
+EpochResult train_batches(const MLP<M>& model, Optimizer<M>& optimizer, const Dataset& data, std::size_t batch_size,
+                          const std::vector<std::size_t>& order, std::size_t first_batch,
+                          const Normalisation& normalisation,
+                          const std::function<bool(std::size_t, std::size_t)>& after_batch = {}) {
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<std::size_t> order = shuffled_indices(data.count, rng);
-  const std::size_t batches = (data.count + batch_size - 1) / batch_size;
+  const std::size_t batches = (order.size() + batch_size - 1) / batch_size;
+  EpochResult result;
+  result.batches_done = first_batch;
   double loss_sum = 0;
-  for (std::size_t b = 0; b < batches; ++b) {
-    const std::size_t begin = b * batch_size, end = std::min(data.count, begin + batch_size);
+  for (std::size_t b = first_batch; b < batches; ++b) {
+    const std::size_t begin = b * batch_size, end = std::min(order.size(), begin + batch_size);
     optimizer.zero_grad();
     const M loss = cross_entropy(model.logits(input_batch<M>(data, order, begin, end, normalisation)),
                                  label_batch(data, order, begin, end));
     const double value = Engine<M>::item(loss);
+    const std::string where = "batch " + std::to_string(b + 1) + " of " + std::to_string(batches);
     if (!std::isfinite(value)) {
-      throw NonFiniteLoss("loss is " + std::to_string(value) + " at batch " + std::to_string(b + 1) + " of " +
-                          std::to_string(batches));
+      const std::string bad_parameter = first_non_finite(model, /*values=*/true);
+      throw NonFiniteLoss("loss is " + std::to_string(value) + " at " + where +
+                          (bad_parameter.empty() ? " (every parameter is finite)"
+                                                 : " (first non-finite parameter: " + bad_parameter + ")"));
     }
     Engine<M>::backward(loss);
+    const std::string bad_gradient = first_non_finite(model, /*values=*/false);
+    if (!bad_gradient.empty()) throw NonFiniteLoss("gradient of " + bad_gradient + " is not finite at " + where);
     optimizer.step();
     loss_sum += value * static_cast<double>(end - begin);
-    if (progress) progress(b + 1, batches);
+    result.samples += end - begin;
+    result.batches_done = b + 1;
+    if (after_batch && !after_batch(b + 1, batches)) {
+      result.stopped = b + 1 < batches;
+      break;
+    }
   }
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-  return {loss_sum / static_cast<double>(data.count), elapsed.count()};
+  result.seconds = elapsed.count();
+  result.mean_loss = result.samples > 0 ? loss_sum / static_cast<double>(result.samples) : 0.0;
+  return result;
 }
 
 struct Evaluation {

@@ -1,0 +1,96 @@
+#pragma once
+// Training checkpoints: a model file (so `mnist eval` reads it like any model) plus the
+// optimizer's state as tensors optimizer.<parameter>.<slot> and, in the metadata, where training
+// stands -- epoch, next batch, the shuffling generator's state, the recipe -- so a resumed run
+// continues exactly where the saved one was and ends with the same weights.
+
+#include <map>
+#include <string>
+#include <type_traits>
+
+#include "nn/input_error.hpp"
+#include "nn/model_file.hpp"
+#include "nn/optimizer.hpp"
+
+namespace nn {
+
+struct TrainingPosition {
+  int epoch = 1;                              // the epoch to continue, from 1
+  std::size_t next_batch = 0;                 // its first batch not yet trained
+  std::string rng_state;                      // the shuffling generator at that epoch's start
+  std::map<std::string, std::string> recipe;  // options a resumed run must match
+  std::string metrics_csv;                    // rows of the epochs finished so far
+};
+
+// The metadata entries for `position` (prefix "checkpoint_"), and back. position_from throws
+// InputError naming `where` when the file is not a checkpoint or a field is malformed.
+void add_position(const TrainingPosition& position, std::map<std::string, std::string>& metadata);
+TrainingPosition position_from(const Safetensors& file, const std::string& where);
+
+template <class M>
+void save_checkpoint(const std::string& path, const MLP<M>& model, const Normalisation& normalisation,
+                     const Optimizer<M>& optimizer, const TrainingPosition& position) {
+  using Scalar = typename Engine<M>::Scalar;
+  const std::string dtype = std::is_same<Scalar, float>::value ? "F32" : "F64";
+  Safetensors file;
+  file.metadata = model_metadata({model.architecture(), normalisation});
+  const typename Optimizer<M>::State state = optimizer.state();
+  add_position(position, file.metadata);
+  file.metadata["checkpoint_optimizer_steps"] = std::to_string(state.steps);
+  const std::vector<M> params = model.parameters();
+  const std::vector<std::string> names = model.parameter_names();
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    file.tensors.push_back({names[k], dtype, {params[k].rows(), params[k].cols()}, Engine<M>::values(params[k])});
+  }
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    for (const auto& [slot, values] : state.slots[k]) {
+      file.tensors.push_back(
+          {"optimizer." + names[k] + "." + slot, dtype, {params[k].rows(), params[k].cols()}, values});
+    }
+  }
+  write_safetensors(path, file);
+}
+
+// Loads a checkpoint into `model` (built with the same architecture) and `optimizer` (of the
+// same kind, over model.parameters()). Throws InputError naming the file and the mismatch.
+template <class M>
+TrainingPosition load_checkpoint(const std::string& path, MLP<M>& model, Optimizer<M>& optimizer,
+                                 Normalisation* normalisation = nullptr) {
+  const Safetensors file = read_safetensors(path);
+  const ModelHeader header = model_header(file, path);
+  check_model_tensors(file, header, path);
+  if (header.architecture.sizes != model.architecture().sizes ||
+      header.architecture.activations != model.architecture().activations) {
+    input_error(path, "holds a " + header.architecture.sizes_text() + " " + header.architecture.activations_text() +
+                          " network, not the " + model.architecture().sizes_text() + " " +
+                          model.architecture().activations_text() + " being trained");
+  }
+  TrainingPosition position = position_from(file, path);
+  const std::vector<std::string> names = model.parameter_names();
+  typename Optimizer<M>::State state;
+  state.slots.resize(names.size());
+  for (std::size_t k = 0; k < model.layers().size(); ++k) {
+    Dense<M>& layer = model.layers()[k];
+    layer.weight = Engine<M>::make(layer.weight.rows(), layer.weight.cols(), file.find(names[2 * k])->values);
+    layer.bias = Engine<M>::make(1, layer.bias.cols(), file.find(names[2 * k + 1])->values);
+  }
+  for (const StoredTensor& t : file.tensors) {
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      const std::string prefix = "optimizer." + names[k] + ".";
+      if (t.name.compare(0, prefix.size(), prefix) == 0)
+        state.slots[k].emplace_back(t.name.substr(prefix.size()), t.values);
+    }
+  }
+  state.steps = std::stol(file.metadata.at("checkpoint_optimizer_steps"));
+  // The optimizer holds handles to the parameters it was made with; point it at the new ones.
+  optimizer.rebind(model.parameters());
+  try {
+    optimizer.restore(state);
+  } catch (const std::invalid_argument& error) {
+    input_error(path, std::string("optimizer state does not fit: ") + error.what());
+  }
+  if (normalisation != nullptr) *normalisation = header.normalisation;
+  return position;
+}
+
+}  // namespace nn
