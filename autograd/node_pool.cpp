@@ -44,6 +44,7 @@ struct PoolRegistry {
   std::mutex mutex;
   std::vector<Slot*> chunks;
   std::vector<FreeList> spare_batches;
+  std::vector<FreeList*> thread_lists;  // every thread's list, kept reachable after the thread ends
 };
 
 PoolRegistry& registry() {
@@ -76,6 +77,9 @@ FreeList& free_list() {
   if (this_thread_list == nullptr) {
     (void)&return_slots_at_thread_exit;  // constructs it, so that it runs at thread exit
     this_thread_list = new FreeList;
+    PoolRegistry& reg = registry();
+    std::lock_guard<std::mutex> lock(reg.mutex);
+    reg.thread_lists.push_back(this_thread_list);
   }
   return *this_thread_list;
 }

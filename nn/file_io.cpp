@@ -71,7 +71,12 @@ std::vector<std::uint8_t> read_file(const std::string& path, std::size_t max_byt
   file.seekg(0);
   file.read(reinterpret_cast<char*>(bytes.data()), size);
   if (!file) input_error(path, "read error");
-  return is_gzip(bytes) ? gunzip(bytes, path, max_bytes) : bytes;
+  return gunzip_if_compressed(std::move(bytes), path, max_bytes);
+}
+
+std::vector<std::uint8_t> gunzip_if_compressed(std::vector<std::uint8_t> bytes, const std::string& name,
+                                               std::size_t max_bytes) {
+  return is_gzip(bytes) ? gunzip(bytes, name, max_bytes) : bytes;
 }
 
 void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes) {

@@ -20,4 +20,8 @@ constexpr std::size_t max_image_pixels = std::size_t{1} << 26;  // e.g. 8192 x 8
 // file when it cannot be read, is not an image, is corrupt or is too large.
 GrayImage read_gray_image(const std::string& path);
 
+// The same on a file's bytes already in memory; `name` is used in messages.
+GrayImage decode_gray_image(const std::vector<std::uint8_t>& bytes, const std::string& name,
+                            std::size_t max_pixels = max_image_pixels);
+
 }  // namespace nn

@@ -5,12 +5,14 @@
 
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "nn/file_io.hpp"
 #include "nn/idx.hpp"
+#include "nn/image.hpp"
 #include "nn/input_error.hpp"
 #include "nn/mnist.hpp"
 #include "nn/model_file.hpp"
@@ -250,6 +252,55 @@ BOOST_AUTO_TEST_CASE(model_files_round_trip_and_refuse_the_wrong_network) {
   nn::write_safetensors(dir + "/nan.safetensors", file);
   check_refused([&] { nn::load_model<tensor::Tensor<float>>(dir + "/nan.safetensors"); },
                 {"'layers.0.weight' holds a non-finite value"});
+}
+
+// Inputs the fuzzers once broke the readers with (fuzz/regressions/<reader>-<what>): each must now
+// be refused with an InputError (or read), never crash or allocate wildly.
+BOOST_AUTO_TEST_CASE(fuzzer_findings_stay_fixed) {
+  namespace fs = std::filesystem;
+  std::size_t checked = 0;
+  for (const auto& entry : fs::directory_iterator(std::string(BACKPROP_SOURCE_DIR) + "/fuzz/regressions")) {
+    const std::string name = entry.path().filename().string();
+    const Bytes bytes = nn::read_file(entry.path().string());
+    try {
+      if (name.rfind("image-", 0) == 0) {
+        nn::decode_gray_image(bytes, name);
+      } else if (name.rfind("idx-", 0) == 0) {
+        nn::parse_idx(nn::gunzip_if_compressed(bytes, name), name);
+      } else if (name.rfind("safetensors-", 0) == 0) {
+        nn::decode_safetensors(bytes, name);
+      } else {
+        BOOST_ERROR("regression input " << name << " does not say which reader it is for");
+      }
+    } catch (const nn::InputError& error) {
+      BOOST_TEST_MESSAGE(name << ": " << error.what());
+    }
+    ++checked;
+  }
+  BOOST_TEST(checked > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(image_data_that_inflates_past_its_size_is_refused) {
+  // An 8x8 grayscale PNG whose IDAT inflates to 1 MiB: a decompression bomb in miniature.
+  Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  auto chunk = [&](const char* type, const Bytes& data) {
+    for (int shift : {24, 16, 8, 0}) png.push_back(static_cast<std::uint8_t>(data.size() >> shift));
+    Bytes typed(type, type + 4);
+    typed.insert(typed.end(), data.begin(), data.end());
+    png.insert(png.end(), typed.begin(), typed.end());
+    const uLong crc = crc32(0, typed.data(), static_cast<uInt>(typed.size()));
+    for (int shift : {24, 16, 8, 0}) png.push_back(static_cast<std::uint8_t>(crc >> shift));
+  };
+  chunk("IHDR", {0, 0, 0, 8, 0, 0, 0, 8, 8, 0, 0, 0, 0});
+  const Bytes zeros(1 << 20, 0);
+  Bytes packed(compressBound(zeros.size()));
+  uLongf packed_size = packed.size();
+  compress(packed.data(), &packed_size, zeros.data(), zeros.size());
+  packed.resize(packed_size);
+  chunk("IDAT", packed);
+  chunk("IEND", {});
+  check_refused([&] { nn::decode_gray_image(png, "bomb.png"); },
+                {"bomb.png", "needs more memory than the 8x8 pixels it declares"});
 }
 
 BOOST_AUTO_TEST_CASE(atomic_write_replaces_whole_files_only) {
