@@ -10,7 +10,6 @@
 // between each engine and central finite differences on K sampled entries.
 // Exit codes: 0 all within tolerance, 1 something is not, 2 bad usage or input.
 
-#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -19,6 +18,7 @@
 #include "nn/file_io.hpp"
 #include "nn/gradient_check.hpp"
 #include "nn/input_error.hpp"
+#include "tool_main.hpp"
 
 namespace {
 
@@ -99,16 +99,7 @@ int main(int argc, char** argv) {
   app.add_option("--json", json_path, "also write the full results here");
   app.add_option("--corrupt-gradient", o.corrupt_gradient_of, "testing the checker: spoil this parameter's gradient")
       ->group("");  // hidden from --help
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& help) {
-    return app.exit(help);
-  } catch (const CLI::ParseError& error) {
-    app.exit(error);
-    return 2;
-  }
-
-  try {
+  return tools::parse_and_run(app, argc, argv, "gradcheck", [&] {
     const std::vector<std::size_t> sizes = parse_sizes(net);
     std::vector<std::size_t> hidden(sizes.begin() + 1, sizes.end() - 1);
     o.architecture =
@@ -150,14 +141,5 @@ int main(int argc, char** argv) {
     }
     std::printf("\n");
     return 1;
-  } catch (const nn::InputError& error) {
-    std::fprintf(stderr, "gradcheck: %s\n", error.what());
-    return 2;
-  } catch (const std::invalid_argument& error) {
-    std::fprintf(stderr, "gradcheck: %s\n", error.what());
-    return 2;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "gradcheck: error: %s\n", error.what());
-    return 1;
-  }
+  });
 }

@@ -11,12 +11,8 @@
 //
 // Exit codes: 0 success, 2 bad usage or bad input (message on stderr), 1 other failure.
 
-#include <CLI/CLI.hpp>
-#include <cstdio>
-#include <exception>
-
 #include "mnist_commands.hpp"
-#include "nn/input_error.hpp"
+#include "tool_main.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Train, evaluate and use an MNIST digit classifier"};
@@ -86,30 +82,12 @@ int main(int argc, char** argv) {
   predict_cmd->add_flag("--invert", predict.invert, "the digits are dark on a light background");
   predict_cmd->add_option("images", predict.images, "PNG or PGM files, 28x28 like MNIST")->required();
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& help) {
-    return app.exit(help);
-  } catch (const CLI::ParseError& error) {
-    app.exit(error);
-    return 2;
-  }
-
-  try {
+  return tools::parse_and_run(app, argc, argv, "mnist", [&] {
     if (train_cmd->parsed()) {
       if (train_cmd->count("--dtype") == 0 && train.engine == "scalar") train.dtype = "float64";
       return mnist_tool::train(train);
     }
     if (eval_cmd->parsed()) return mnist_tool::eval(eval);
     return mnist_tool::predict(predict);
-  } catch (const nn::InputError& error) {
-    std::fprintf(stderr, "mnist: %s\n", error.what());
-    return 2;
-  } catch (const std::invalid_argument& error) {
-    std::fprintf(stderr, "mnist: %s\n", error.what());
-    return 2;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "mnist: error: %s\n", error.what());
-    return 1;
-  }
+  });
 }

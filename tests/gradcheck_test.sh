@@ -6,9 +6,7 @@
 set -u
 gradcheck=$1
 data=${2:-}
-failures=0
-pass() { echo "ok: $1"; }
-fail() { echo "FAIL: $1"; failures=$((failures + 1)); }
+source "$(dirname "$0")/check_helpers.sh"
 
 expect_ok() {
   local output
@@ -39,8 +37,4 @@ if [ "$code" -eq 2 ] && grep -q "'x' is not a layer size" err.txt; then pass "ba
 code=$?
 if [ "$code" -eq 2 ]; then pass "unknown --loss exits 2"; else fail "unknown --loss: exit $code"; fi
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all checks passed"
+finish

@@ -8,9 +8,7 @@ export LC_ALL=C
 mnist=$1
 work=mnist_bad_input_work
 rm -rf "$work" && mkdir -p "$work"
-failures=0
-pass() { echo "ok: $1"; }
-fail() { echo "FAIL: $1"; failures=$((failures + 1)); }
+source "$(dirname "$0")/check_helpers.sh"
 
 # expect DESCRIPTION MESSAGE-PART COMMAND...: exit 2, MESSAGE-PART on stderr, within 60 s,
 # and never "terminate called" or a sanitizer report
@@ -120,8 +118,4 @@ done
 expect "eval without --model" "--model" "$mnist" eval --data "$work/good"
 expect "no command" "subcommand" "$mnist"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all checks passed"
+finish

@@ -9,9 +9,7 @@ mnist=$1
 data=$2
 work=mnist_checkpoint_work
 rm -rf "$work" && mkdir -p "$work"
-failures=0
-pass() { echo "ok: $1"; }
-fail() { echo "FAIL: $1"; failures=$((failures + 1)); }
+source "$(dirname "$0")/check_helpers.sh"
 
 # wait_for FILE SECONDS: until FILE exists
 wait_for() {
@@ -92,8 +90,4 @@ else
   fail "divergence: exit $code, $(cat "$work/diverge.err")"
 fi
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all checks passed"
+finish

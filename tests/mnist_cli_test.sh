@@ -9,10 +9,7 @@ mnist=$1
 data=$2
 work=mnist_cli_work
 rm -rf "$work" && mkdir -p "$work"
-failures=0
-
-pass() { echo "ok: $1"; }
-fail() { echo "FAIL: $1"; failures=$((failures + 1)); }
+source "$(dirname "$0")/check_helpers.sh"
 
 # expect_refusal DESCRIPTION MESSAGE-PART COMMAND...: exit code 2 and MESSAGE-PART on stderr
 expect_refusal() {
@@ -87,8 +84,4 @@ expect_refusal "not an image" "text.png: not a readable image" \
 expect_refusal "wrong image size" "small.pgm: image is 10x10" \
   "$mnist" predict --model "$work/model.safetensors" "$work/small.pgm"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all checks passed"
+finish
