@@ -28,7 +28,8 @@ Value::Value(const Value& other) : node_(other.node_) {
 Value::Value(Value&& other) noexcept : node_(std::exchange(other.node_, nullptr)) {}
 
 Value& Value::operator=(const Value& other) {
-  if (other.node_ != nullptr) detail::retain(other.node_);  // first, so that self-assignment is safe
+  if (this == &other) return *this;
+  if (other.node_ != nullptr) detail::retain(other.node_);  // first: other may be held only through this node
   if (node_ != nullptr) detail::release(node_);
   node_ = other.node_;
   return *this;

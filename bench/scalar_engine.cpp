@@ -30,6 +30,7 @@ struct Layer {
   Layer(int inputs, int neurons, bool tanh, nn::Rng& rng) : tanh_activation(tanh) {
     for (int j = 0; j < neurons; ++j) {
       std::vector<Value> w;
+      w.reserve(static_cast<std::size_t>(inputs));
       for (int i = 0; i < inputs; ++i) w.emplace_back(rng.uniform(-1, 1));
       weights.push_back(std::move(w));
       biases.emplace_back(0.0);

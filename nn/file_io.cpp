@@ -76,7 +76,8 @@ std::vector<std::uint8_t> read_file(const std::string& path, std::size_t max_byt
 
 std::vector<std::uint8_t> gunzip_if_compressed(std::vector<std::uint8_t> bytes, const std::string& name,
                                                std::size_t max_bytes) {
-  return is_gzip(bytes) ? gunzip(bytes, name, max_bytes) : bytes;
+  if (is_gzip(bytes)) return gunzip(bytes, name, max_bytes);
+  return bytes;
 }
 
 void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes) {

@@ -21,7 +21,7 @@ std::string find_mnist_file(const std::string& dir, Split split, const std::stri
   for (const std::string& stem :
        {prefix + "-" + kind + "-" + idx + "-ubyte", prefix + "-" + kind + "." + idx + "-ubyte"}) {
     for (const char* suffix : {"", ".gz"}) {
-      const std::string path = dir + "/" + stem + suffix;
+      std::string path = dir + "/" + stem + suffix;
       if (is_file(path)) return path;
     }
   }

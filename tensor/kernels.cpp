@@ -50,8 +50,8 @@ void unary_forward(Op op, const T* x, T* y, std::size_t count, T exponent) {
       case Op::neg:
         for (std::size_t i = begin; i < end; ++i) y[i] = -x[i];
         return;
-      case Op::relu:  // NaN stays NaN (x != x), so a diverged value is not hidden
-        for (std::size_t i = begin; i < end; ++i) y[i] = x[i] > T(0) || x[i] != x[i] ? x[i] : T(0);
+      case Op::relu:  // NaN stays NaN, so a diverged value is not hidden
+        for (std::size_t i = begin; i < end; ++i) y[i] = x[i] > T(0) || std::isnan(x[i]) ? x[i] : T(0);
         return;
       case Op::pow:
         for (std::size_t i = begin; i < end; ++i) y[i] = std::pow(x[i], exponent);

@@ -74,6 +74,7 @@ template <class T>
 Tensor<T>::Tensor() : Tensor(Array({{T(0)}})) {}
 
 template <class T>
+// NOLINTNEXTLINE(performance-unnecessary-value-param): moved from below; clang-tidy 14 misreads the template
 Tensor<T>::Tensor(Array data, std::string label) : node_(std::make_shared<Node<T>>()) {
   if (data.size() == 0) detail::fail("Tensor", "empty data " + detail::shape_string(data.shape()[0], data.shape()[1]));
   node_->data = std::move(data);
@@ -102,6 +103,7 @@ std::string Tensor<T>::shape_string() const {
 }
 
 template <class T>
+// NOLINTNEXTLINE(performance-unnecessary-value-param): moved from below; clang-tidy 14 misreads the template
 Tensor<T>& Tensor<T>::set_label(std::string label) {
   node_->label = std::move(label);
   return *this;

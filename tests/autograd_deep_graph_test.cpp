@@ -44,6 +44,7 @@ BOOST_AUTO_TEST_CASE(million_node_unary_chain) {
 BOOST_AUTO_TEST_CASE(wide_balanced_tree_is_summed_and_freed) {
   // 2^20 leaves summed pairwise: teardown frees both inputs of every node.
   std::vector<Value> level;
+  level.reserve(1 << 20);
   for (int i = 0; i < (1 << 20); ++i) level.emplace_back(static_cast<double>(i % 7));
   const std::vector<Value> leaves = level;
   while (level.size() > 1) {

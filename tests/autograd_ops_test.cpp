@@ -59,8 +59,8 @@ std::vector<BinaryCase> binary_cases() {
 
 std::vector<UnaryCase> unary_cases() {
   std::vector<UnaryCase> cases;
-  auto add = [&](std::string name, std::function<Value(const Value&)> v, std::function<double(double)> d,
-                 std::vector<double> xs) {
+  auto add = [&](const std::string& name, const std::function<Value(const Value&)>& v,
+                 const std::function<double(double)>& d, const std::vector<double>& xs) {
     for (double x : xs) cases.push_back({name, v, d, x});
   };
   const std::vector<double> anywhere = {-2.5, -0.4, 0.0, 0.3, 1.7};

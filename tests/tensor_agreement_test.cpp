@@ -95,8 +95,8 @@ std::vector<AgreementCase> agreement_cases() {
   using T = std::vector<Tensor>;
   using G = std::vector<Grid>;
   std::vector<AgreementCase> cases;
-  auto unary = [&](std::string name, std::function<Tensor(const Tensor&)> ft, std::function<Value(const Value&)> fv,
-                   bool positive = false) {
+  auto unary = [&](const std::string& name, const std::function<Tensor(const Tensor&)>& ft,
+                   const std::function<Value(const Value&)>& fv, bool positive = false) {
     cases.push_back({name,
                      [ft](const T& in) { return ft(in[0]); },
                      [fv](const G& in) { return map(in[0], fv); },
@@ -120,8 +120,8 @@ std::vector<AgreementCase> agreement_cases() {
   unary(
       "pow 3", [](auto& x) { return pow(x, 3.0); }, [](auto& x) { return pow(x, 3.0); });
 
-  auto binary = [&](std::string name, std::function<Tensor(const Tensor&, const Tensor&)> ft,
-                    std::function<Value(const Value&, const Value&)> fv, std::array<std::size_t, 2> sa,
+  auto binary = [&](const std::string& name, const std::function<Tensor(const Tensor&, const Tensor&)>& ft,
+                    const std::function<Value(const Value&, const Value&)>& fv, std::array<std::size_t, 2> sa,
                     std::array<std::size_t, 2> sb, bool positive = false) {
     cases.push_back({name,
                      [ft](const T& in) { return ft(in[0], in[1]); },

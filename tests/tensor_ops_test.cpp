@@ -51,7 +51,8 @@ std::vector<OpCase> op_cases() {
   using S = std::array<std::size_t, 2>;
   const std::vector<S> shapes = {{1, 1}, {1, 5}, {4, 1}, {3, 5}, {5, 3}};
   std::vector<OpCase> cases;
-  auto unary = [&](std::string name, std::function<Tensor(const Tensor&)> f, Domain domain = Domain::any) {
+  auto unary = [&](const std::string& name, const std::function<Tensor(const Tensor&)>& f,
+                   Domain domain = Domain::any) {
     for (S s : shapes) cases.push_back({name, [f](const std::vector<Tensor>& in) { return f(in[0]); }, {s}, domain});
   };
   unary("neg", [](const Tensor& x) { return -x; });
@@ -79,7 +80,8 @@ std::vector<OpCase> op_cases() {
   const std::vector<std::pair<S, S>> pairs = {{{3, 5}, {3, 5}}, {{3, 5}, {1, 5}}, {{1, 5}, {3, 5}}, {{3, 5}, {3, 1}},
                                               {{3, 1}, {3, 5}}, {{3, 5}, {1, 1}}, {{1, 1}, {3, 5}}, {{3, 1}, {1, 5}},
                                               {{1, 1}, {1, 1}}, {{1, 4}, {1, 4}}, {{4, 1}, {4, 1}}};
-  auto binary = [&](std::string name, std::function<Tensor(const Tensor&, const Tensor&)> f, Domain domain) {
+  auto binary = [&](const std::string& name, const std::function<Tensor(const Tensor&, const Tensor&)>& f,
+                    Domain domain) {
     for (auto [sa, sb] : pairs) {
       cases.push_back({name, [f](const std::vector<Tensor>& in) { return f(in[0], in[1]); }, {sa, sb}, domain});
     }
@@ -130,6 +132,7 @@ BOOST_DATA_TEST_CASE(gradient_matches_central_differences, bdata::make(op_cases(
   for (auto shape : c.shapes) values.push_back(random_array(shape, c.domain, rng));
 
   std::vector<Tensor> leaves;
+  leaves.reserve(values.size());
   for (const Array& v : values) leaves.emplace_back(v);
   const Tensor out = c.f(leaves);
   const Array weights = random_array(out.data().shape(), Domain::any, rng);
