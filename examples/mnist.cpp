@@ -6,7 +6,8 @@
 //                 [--engine tensor|scalar] [--limit N] [--dtype float32|float64]
 //                 [--save FILE] [--metrics FILE.csv]
 //                 [--checkpoint FILE [--checkpoint-every N]] [--resume FILE]
-//   mnist eval    --model FILE --data DIR
+//                 [--plot OUT.png]
+//   mnist eval    --model FILE --data DIR [--errors OUT.png]
 //   mnist predict --model FILE IMAGE...
 //
 // Exit codes: 0 success, 2 bad usage or bad input (message on stderr), 1 other failure.
@@ -69,12 +70,15 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--checkpoint-every", train.checkpoint_every, "also save it every N batches")
       ->check(CLI::Range(1, 1 << 30));
   train_cmd->add_option("--resume", train.resume_path, "continue from a checkpoint (same options)");
+  train_cmd->add_option("--plot", train.plot_path, "draw loss and accuracy per epoch here (PNG, needs gnuplot)");
 
   mnist_tool::EvalOptions eval;
   CLI::App* eval_cmd = app.add_subcommand("eval", "print a model's accuracy and confusion matrix");
   eval_cmd->add_option("--model", eval.model_path, "model file (safetensors)")->required();
   eval_cmd->add_option("--data", eval.data_dir, "folder with the four MNIST files")->capture_default_str();
   eval_cmd->add_option("--test-limit", eval.test_limit, "use the first N test images (0: all)");
+  eval_cmd->add_option("--errors", eval.errors_path,
+                       "save the first 100 misclassified digits here (PNG) and the confusion heat map beside it");
 
   mnist_tool::PredictOptions predict;
   CLI::App* predict_cmd = app.add_subcommand("predict", "read digits from 28x28 images");

@@ -33,12 +33,14 @@ struct TrainOptions {
   std::string checkpoint_path;       // saved at every epoch's end, on Ctrl-C, and every N batches
   std::size_t checkpoint_every = 0;  // N; 0: only at epochs' ends and on Ctrl-C
   std::string resume_path;
+  std::string plot_path;  // the training curve (PNG), drawn at the end when gnuplot is present
 };
 
 struct EvalOptions {
   std::string model_path;
   std::string data_dir = "data/mnist";
   std::size_t test_limit = 0;
+  std::string errors_path;  // misclassified digits (PNG); the heat map goes beside it, -confusion.png
 };
 
 struct PredictOptions {

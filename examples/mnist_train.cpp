@@ -15,6 +15,7 @@
 
 #include "autograd/matrix.hpp"
 #include "mnist_commands.hpp"
+#include "mnist_pictures.hpp"
 #include "nn/checkpoint.hpp"
 #include "nn/file_io.hpp"
 #include "nn/input_error.hpp"
@@ -227,6 +228,10 @@ int run(const TrainOptions& o, const nn::Dataset& train_set, const nn::Dataset& 
   if (!o.save_path.empty()) {
     nn::save_model(o.save_path, model, normalisation);
     std::printf("model saved to %s\n", o.save_path.c_str());
+  }
+  if (!o.plot_path.empty() && gnuplot_available("the training curve")) {
+    plot_metrics(metrics_header + position.metrics_csv, o.plot_path);
+    std::printf("training curve drawn in %s\n", o.plot_path.c_str());
   }
   std::printf("test accuracy: %.4f\n", last.accuracy);
   return 0;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "mnist_commands.hpp"
+#include "mnist_pictures.hpp"
 #include "nn/image.hpp"
 #include "nn/input_error.hpp"
 #include "nn/training.hpp"
@@ -31,6 +32,18 @@ int eval(const EvalOptions& o) {
     std::printf("  %d  ", t);
     for (int p = 0; p < 10; ++p) std::printf("%6zu", result.confusion[t][p]);
     std::printf("\n");
+  }
+  if (!o.errors_path.empty()) {
+    const std::size_t shown = write_error_grid(o.errors_path, test_set, result.predictions);
+    std::printf("\n%zu misclassified digits drawn in %s (true digit in green, predicted in red)\n", shown,
+                o.errors_path.c_str());
+    const std::string stem = o.errors_path.size() > 4 && o.errors_path.compare(o.errors_path.size() - 4, 4, ".png") == 0
+                                 ? o.errors_path.substr(0, o.errors_path.size() - 4)
+                                 : o.errors_path;
+    if (gnuplot_available("the confusion heat map")) {
+      plot_confusion(result.confusion, stem + "-confusion.png");
+      std::printf("confusion heat map drawn in %s-confusion.png\n", stem.c_str());
+    }
   }
   std::printf("\naccuracy: %.4f\n", result.accuracy);
   return 0;

@@ -111,6 +111,7 @@ struct Evaluation {
   double accuracy = 0;
   double mean_loss = 0;
   std::array<std::array<std::size_t, 10>, 10> confusion{};  // [true digit][predicted digit]
+  std::vector<std::uint8_t> predictions;                    // the predicted class of every sample
 };
 
 // Accuracy, mean cross-entropy and confusion matrix over the whole data set.
@@ -135,6 +136,7 @@ Evaluation evaluate(const MLP<M>& model, const Dataset& data, const Normalisatio
         if (scores[i * classes + c] > scores[i * classes + best]) best = c;
       }
       const auto truth = static_cast<std::size_t>(data.labels[begin + i]);
+      result.predictions.push_back(static_cast<std::uint8_t>(best));
       if (best == truth) ++correct;
       if (truth < 10 && best < 10) ++result.confusion[truth][best];
     }

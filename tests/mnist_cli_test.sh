@@ -32,7 +32,8 @@ test_image_pgm() {
 # --- training, saving, evaluating, predicting
 "$mnist" train --data "$data" --limit 5000 --test-limit 1000 --epochs 1 --seed 1 --threads 2 \
   --hidden 256 --activation relu --optimizer momentum --lr 0.02 --batch 32 --schedule constant \
-  --save "$work/model.safetensors" --metrics "$work/metrics.csv" > "$work/train.txt" 2> "$work/train.err"
+  --save "$work/model.safetensors" --metrics "$work/metrics.csv" --plot "$work/curve.png" \
+  > "$work/train.txt" 2> "$work/train.err"
 code=$?
 cat "$work/train.txt"
 accuracy=$(sed -n 's/^test accuracy: //p' "$work/train.txt")
@@ -47,12 +48,40 @@ else
   fail "metrics file: $(cat "$work/metrics.csv")"
 fi
 
-"$mnist" eval --model "$work/model.safetensors" --data "$data" --test-limit 1000 > "$work/eval.txt" 2>&1
+"$mnist" eval --model "$work/model.safetensors" --data "$data" --test-limit 1000 --errors "$work/errors.png" \
+  > "$work/eval.txt" 2>&1
 reloaded=$(sed -n 's/^accuracy: //p' "$work/eval.txt")
 if [ -n "$accuracy" ] && [ "$reloaded" = "$accuracy" ] && grep -q 'confusion matrix' "$work/eval.txt"; then
   pass "the saved model, reloaded by eval, gives the same accuracy ($reloaded)"
 else
   fail "eval: accuracy '$reloaded' vs '$accuracy': $(cat "$work/eval.txt")"
+fi
+
+# is_png FILE: a PNG signature at the start
+is_png() { [ "$(head -c 8 "$1" 2> /dev/null | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
+if is_png "$work/curve.png" && grep -q "^training curve drawn in" "$work/train.txt"; then
+  pass "train --plot draws the training curve"
+else
+  fail "train --plot: no PNG at $work/curve.png"
+fi
+if is_png "$work/errors.png" && is_png "$work/errors-confusion.png" &&
+   grep -q "misclassified digits drawn in" "$work/eval.txt"; then
+  pass "eval --errors draws the misclassified digits and the confusion heat map"
+else
+  fail "eval --errors: $(cat "$work/eval.txt")"
+fi
+plot_metrics="$(dirname "$0")/../scripts/plot-metrics"
+if "$plot_metrics" "$work/metrics.csv" "$work/replot.png" > /dev/null && is_png "$work/replot.png"; then
+  pass "scripts/plot-metrics draws a metrics file"
+else
+  fail "scripts/plot-metrics"
+fi
+"$plot_metrics" "$work/model.safetensors" "$work/bad.png" > /dev/null 2> "$work/plot.err"
+code=$?
+if [ "$code" -eq 2 ] && grep -q "not a metrics file" "$work/plot.err" && [ ! -f "$work/bad.png" ]; then
+  pass "scripts/plot-metrics refuses a file that is not metrics"
+else
+  fail "plot-metrics on a model file: exit $code"
 fi
 
 test_image_pgm 0 "$work/seven.pgm"

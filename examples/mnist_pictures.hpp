@@ -1,0 +1,30 @@
+#pragma once
+// Pictures for people: the training curve, the confusion matrix as a heat map (both drawn by
+// gnuplot when it is installed) and a grid of the misclassified digits (drawn here).
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nn/mnist.hpp"
+
+namespace mnist_tool {
+
+// The first `max_shown` misclassified samples, 10 per row, each captioned "true>predicted", as
+// a PNG at `path`. Returns how many were shown.
+std::size_t write_error_grid(const std::string& path, const nn::Dataset& data,
+                             const std::vector<std::uint8_t>& predictions, std::size_t max_shown = 100);
+
+// Whether gnuplot can be run; when not, says so on stderr, naming what was not drawn.
+bool gnuplot_available(const std::string& what);
+
+// Train loss, test loss and test accuracy per epoch from a metrics CSV text (the format of
+// `mnist train --metrics`), drawn by scripts/metrics.gp into a PNG at `out`.
+void plot_metrics(const std::string& metrics_csv, const std::string& out);
+
+// The confusion matrix [true][predicted] as a heat map with the counts written in, PNG.
+void plot_confusion(const std::array<std::array<std::size_t, 10>, 10>& confusion, const std::string& out);
+
+}  // namespace mnist_tool
