@@ -1,14 +1,14 @@
 // mnist: train, evaluate and use a digit classifier on MNIST (the lecture's section 4: 784
 // inputs, 10 softmax outputs).
 //
-//   mnist train   --data DIR [--hidden N]... [--activation tanh|relu] [--epochs E] [--batch B]
-//                 [--lr X] [--optimizer sgd|momentum|adam] [--seed S] [--threads T]
-//                 [--engine tensor|scalar] [--limit N] [--dtype float32|float64]
-//                 [--save FILE] [--metrics FILE.csv]
-//                 [--checkpoint FILE [--checkpoint-every N]] [--resume FILE]
-//                 [--plot OUT.png]
-//   mnist eval    --model FILE --data DIR [--errors OUT.png]
-//   mnist predict --model FILE IMAGE...
+//   mnist train   [--data DIR] [--hidden N]... [--activation tanh|relu|sigmoid] [--epochs E]
+//                 [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--momentum M]
+//                 [--weight-decay W] [--schedule constant|cosine] [--input-norm mnist|none]
+//                 [--seed S] [--threads T] [--engine tensor|scalar] [--dtype float32|float64]
+//                 [--limit N] [--test-limit N] [--save FILE] [--metrics FILE.csv]
+//                 [--checkpoint FILE [--checkpoint-every N]] [--resume FILE] [--plot OUT.png]
+//   mnist eval    --model FILE [--data DIR] [--test-limit N] [--errors OUT.png]
+//   mnist predict --model FILE [--invert] IMAGE...
 //
 // Exit codes: 0 success, 2 bad usage or bad input (message on stderr), 1 other failure.
 
