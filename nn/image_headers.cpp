@@ -1,5 +1,6 @@
 #include "nn/image_headers.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
@@ -39,29 +40,46 @@ void check_png(const std::vector<std::uint8_t>& bytes, const std::string& name, 
   }
 }
 
-// Binary PGM/PPM (P5/P6): the declared size, and that every pixel is in the file.
+// Binary PGM/PPM (P5/P6): the header read exactly as stb_image reads it (same whitespace,
+// comments and end-of-file rules, so both see the same numbers), but refusing what stb_image
+// mishandles: numbers that overflow an int, 16-bit samples, an empty or oversized image, and
+// pixel data shorter than declared.
 void check_pnm(const std::vector<std::uint8_t>& bytes, const std::string& name, std::size_t max_pixels) {
   std::size_t at = 2;
-  std::uint64_t fields[3] = {0, 0, 0};  // width, height, maxval
-  for (std::uint64_t& field : fields) {
-    while (at < bytes.size() && (std::isspace(bytes[at]) != 0 || bytes[at] == '#')) {
-      if (bytes[at] == '#') {
-        while (at < bytes.size() && bytes[at] != '\n') ++at;
-      } else {
-        ++at;
-      }
+  auto at_end = [&] { return at >= bytes.size(); };
+  auto next = [&]() -> char { return at_end() ? '\0' : static_cast<char>(bytes[at++]); };
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; };
+  char c = next();
+  auto skip_space_and_comments = [&] {
+    for (;;) {
+      while (!at_end() && is_space(c)) c = next();
+      if (at_end() || c != '#') break;
+      while (!at_end() && c != '\n' && c != '\r') c = next();
     }
-    if (at >= bytes.size() || std::isdigit(bytes[at]) == 0) input_error(name, "PGM/PPM header is malformed");
-    while (at < bytes.size() && std::isdigit(bytes[at]) != 0 && field < (std::uint64_t{1} << 40)) {
-      field = field * 10 + static_cast<std::uint64_t>(bytes[at++] - '0');
+  };
+  auto read_number = [&] {
+    std::uint64_t value = 0;
+    int digits = 0;
+    while (!at_end() && c >= '0' && c <= '9') {
+      if (++digits > 9) input_error(name, "PGM/PPM header has a number too long to be a size or maxval");
+      value = value * 10 + static_cast<std::uint64_t>(c - '0');
+      c = next();
     }
+    return value;
+  };
+  skip_space_and_comments();
+  const std::uint64_t width = read_number();
+  skip_space_and_comments();
+  const std::uint64_t height = read_number();
+  skip_space_and_comments();
+  const std::uint64_t maxval = read_number();
+  check_size(width, height, name, max_pixels);
+  if (maxval == 0 || maxval > 255) {
+    input_error(name, "PGM/PPM maxval " + std::to_string(maxval) + " is not supported (8-bit images: 1-255)");
   }
-  ++at;  // the single whitespace before the pixels
-  check_size(fields[0], fields[1], name, max_pixels);
-  const std::uint64_t channels = bytes[1] == '6' ? 3 : 1, bytes_per_sample = fields[2] > 255 ? 2 : 1;
-  const std::uint64_t needed = fields[0] * fields[1] * channels * bytes_per_sample;
-  if (at > bytes.size() || bytes.size() - at < needed) {
-    input_error(name, "PGM/PPM data is truncated: " + std::to_string(fields[0]) + "x" + std::to_string(fields[1]) +
+  const std::uint64_t needed = width * height * (bytes[1] == '6' ? 3 : 1);
+  if (bytes.size() - std::min(at, bytes.size()) < needed) {
+    input_error(name, "PGM/PPM data is truncated: " + std::to_string(width) + "x" + std::to_string(height) +
                           " pixels need " + std::to_string(needed) + " bytes");
   }
 }
