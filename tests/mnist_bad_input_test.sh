@@ -10,20 +10,6 @@ work=mnist_bad_input_work
 rm -rf "$work" && mkdir -p "$work"
 source "$(dirname "$0")/check_helpers.sh"
 
-# expect DESCRIPTION MESSAGE-PART COMMAND...: exit 2, MESSAGE-PART on stderr, within 60 s,
-# and never "terminate called" or a sanitizer report
-expect() {
-  local description=$1 part=$2
-  shift 2
-  timeout 60 "$@" > "$work/out.txt" 2> "$work/err.txt"
-  local code=$?
-  if [ "$code" -eq 2 ] && grep -qF -- "$part" "$work/err.txt" && ! grep -q "terminate called\|Sanitizer\|what():" "$work/err.txt"; then
-    pass "$description"
-  else
-    fail "$description: exit $code, stderr: $(head -c 400 "$work/err.txt")"
-  fi
-}
-
 # --- a tiny valid data set: 20 blank 28x28 images, labels 0-9 twice
 idx_images() {  # COUNT -> images header and zero pixels
   printf '\x00\x00\x08\x03'
@@ -50,47 +36,47 @@ if "${train[@]}" "$work/good" > /dev/null 2>&1; then pass "the tiny valid set tr
 
 # --- data folders
 make_set "$work/missing" && rm "$work/missing/train-labels-idx1-ubyte"
-expect "missing labels file" "no MNIST train labels file" "${train[@]}" "$work/missing"
+expect_refusal "missing labels file" "no MNIST train labels file" "${train[@]}" "$work/missing"
 make_set "$work/empty" && : > "$work/empty/train-images-idx3-ubyte"
-expect "empty images file" "train-images-idx3-ubyte: too short for an IDX header (0 bytes)" "${train[@]}" "$work/empty"
+expect_refusal "empty images file" "train-images-idx3-ubyte: too short for an IDX header (0 bytes)" "${train[@]}" "$work/empty"
 make_set "$work/truncated" && head -c 5000 "$work/good/train-images-idx3-ubyte" > "$work/truncated/train-images-idx3-ubyte"
-expect "truncated images file" "header says 20x28x28 elements, but the file holds 4984 bytes of data: truncated" "${train[@]}" "$work/truncated"
+expect_refusal "truncated images file" "header says 20x28x28 elements, but the file holds 4984 bytes of data: truncated" "${train[@]}" "$work/truncated"
 make_set "$work/gzip" && rm "$work/gzip/train-images-idx3-ubyte" &&
   { printf '\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03'; head -c 300 /dev/urandom; } > "$work/gzip/train-images-idx3-ubyte.gz"
-expect "corrupt gzip file" "train-images-idx3-ubyte.gz: corrupt or truncated gzip data" "${train[@]}" "$work/gzip"
+expect_refusal "corrupt gzip file" "train-images-idx3-ubyte.gz: corrupt or truncated gzip data" "${train[@]}" "$work/gzip"
 make_set "$work/magic" && { printf 'PK\x03\x04'; tail -c +5 "$work/good/train-images-idx3-ubyte"; } > "$work/magic/train-images-idx3-ubyte"
-expect "wrong magic" "not an IDX file (magic bytes 50 4b 03 04" "${train[@]}" "$work/magic"
+expect_refusal "wrong magic" "not an IDX file (magic bytes 50 4b 03 04" "${train[@]}" "$work/magic"
 make_set "$work/dims" && { printf '\x00\x00\x08\x02\x00\x00\x00\x14\x00\x00\x03\x10'; head -c 15680 /dev/zero; } > "$work/dims/train-images-idx3-ubyte"
-expect "wrong number of dimensions" "expected 3 dimensions (count x rows x cols), found 2" "${train[@]}" "$work/dims"
+expect_refusal "wrong number of dimensions" "expected 3 dimensions (count x rows x cols), found 2" "${train[@]}" "$work/dims"
 make_set "$work/counts" && idx_labels 19 > "$work/counts/train-labels-idx1-ubyte"
-expect "image and label counts differ" "19 labels for 20 images" "${train[@]}" "$work/counts"
+expect_refusal "image and label counts differ" "19 labels for 20 images" "${train[@]}" "$work/counts"
 make_set "$work/label" && { idx_labels 20 | head -c 27; printf '\x0c'; } > "$work/label/train-labels-idx1-ubyte"
-expect "label out of range" "label 12 at index 19 is not a digit 0-9" "${train[@]}" "$work/label"
+expect_refusal "label out of range" "label 12 at index 19 is not a digit 0-9" "${train[@]}" "$work/label"
 make_set "$work/billions" && { printf '\x00\x00\x08\x03\xff\xff\xff\xff\x00\x00\x00\x1c\x00\x00\x00\x1c'; head -c 784 /dev/zero; } > "$work/billions/train-images-idx3-ubyte"
-expect "header claiming billions of images" "header says 4294967295x28x28 elements, but the file holds 784 bytes" "${train[@]}" "$work/billions"
+expect_refusal "header claiming billions of images" "header says 4294967295x28x28 elements, but the file holds 784 bytes" "${train[@]}" "$work/billions"
 make_set "$work/absurd" && { printf '\x00\x00\x08\x03\x00\x00\x00\x01\x00\x01\x86\xa0\x00\x01\x86\xa0'; head -c 784 /dev/zero; } > "$work/absurd/train-images-idx3-ubyte"
-expect "absurd image dimensions" "header says 1x100000x100000 elements" "${train[@]}" "$work/absurd"
+expect_refusal "absurd image dimensions" "header says 1x100000x100000 elements" "${train[@]}" "$work/absurd"
 
 # --- model files (from a model trained on the tiny set)
 "$mnist" train --data "$work/good" --epochs 1 --batch 4 --hidden 8 --save "$work/model.safetensors" > /dev/null 2>&1
 model="$work/model.safetensors"
 eval_model=("$mnist" eval --data "$work/good" --model)  # + FILE
 head -c 700 "$model" > "$work/m_truncated.safetensors"
-expect "truncated model" "m_truncated.safetensors: " "${eval_model[@]}" "$work/m_truncated.safetensors"
+expect_refusal "truncated model" "m_truncated.safetensors: " "${eval_model[@]}" "$work/m_truncated.safetensors"
 { printf '\xff\xff\xff\xff\x00\x00\x00\x00'; tail -c +9 "$model"; } > "$work/m_length.safetensors"
-expect "model header length lying" "header length 4294967295 is larger than" "${eval_model[@]}" "$work/m_length.safetensors"
+expect_refusal "model header length lying" "header length 4294967295 is larger than" "${eval_model[@]}" "$work/m_length.safetensors"
 sed '0,/{"__metadata__"/s//["__metadata__"/' "$model" > "$work/m_json.safetensors"
-expect "malformed JSON header" "m_json.safetensors: header does not start with '{'" "${eval_model[@]}" "$work/m_json.safetensors"
+expect_refusal "malformed JSON header" "m_json.safetensors: header does not start with '{'" "${eval_model[@]}" "$work/m_json.safetensors"
 sed '0,/"__metadata__":{/s//"__metadata__":[/' "$model" > "$work/m_json2.safetensors"
-expect "JSON that does not parse" "m_json2.safetensors: header is not valid JSON" "${eval_model[@]}" "$work/m_json2.safetensors"
+expect_refusal "JSON that does not parse" "m_json2.safetensors: header is not valid JSON" "${eval_model[@]}" "$work/m_json2.safetensors"
 sed '0,/"F32"/s//"I32"/' "$model" > "$work/m_dtype.safetensors"
-expect "wrong dtype" "dtype I32 is not supported" "${eval_model[@]}" "$work/m_dtype.safetensors"
+expect_refusal "wrong dtype" "dtype I32 is not supported" "${eval_model[@]}" "$work/m_dtype.safetensors"
 sed '0,/"data_offsets":\[0,/s//"data_offsets":[8,/' "$model" > "$work/m_offsets.safetensors"
-expect "offsets that do not tile the data" "m_offsets.safetensors: tensor '" "${eval_model[@]}" "$work/m_offsets.safetensors"
+expect_refusal "offsets that do not tile the data" "m_offsets.safetensors: tensor '" "${eval_model[@]}" "$work/m_offsets.safetensors"
 sed '0,/"sizes":"784,8,10"/s//"sizes":"784,9,10"/' "$model" > "$work/m_shape.safetensors"
-expect "shapes that do not fit the architecture" "tensor 'layers.0.weight' has shape (784x8), the network 784,9,10 needs (784x9)" \
+expect_refusal "shapes that do not fit the architecture" "tensor 'layers.0.weight' has shape (784x8), the network 784,9,10 needs (784x9)" \
   "${eval_model[@]}" "$work/m_shape.safetensors"
-expect "missing model" "cannot open" "${eval_model[@]}" "$work/none.safetensors"
+expect_refusal "missing model" "cannot open" "${eval_model[@]}" "$work/none.safetensors"
 
 # --- images
 printf 'P5\n28 28\n255\n' > "$work/short.pgm" && head -c 100 /dev/zero >> "$work/short.pgm"
@@ -99,11 +85,11 @@ echo "not an image" > "$work/text.png"
 { printf '\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\xc3\x50\x00\x00\xc3\x50\x08\x00\x00\x00\x00\x00\x00\x00\x00'; } > "$work/huge.png"
 printf 'P5\n10 10\n255\n' > "$work/small.pgm" && head -c 100 /dev/zero >> "$work/small.pgm"
 predict=("$mnist" predict --model "$model")  # + IMAGE
-expect "a file that is not an image" "text.png: not a readable image" "${predict[@]}" "$work/text.png"
-expect "a corrupt PNG" "corrupt.png: corrupt image" "${predict[@]}" "$work/corrupt.png"
-expect "a truncated PGM" "short.pgm: PGM/PPM data is truncated: 28x28 pixels need 784 bytes" "${predict[@]}" "$work/short.pgm"
-expect "a 50000x50000 PNG header" "huge.png: image of 50000x50000 pixels is too large" "${predict[@]}" "$work/huge.png"
-expect "a wrong-sized image" "small.pgm: image is 10x10" "${predict[@]}" "$work/small.pgm"
+expect_refusal "a file that is not an image" "text.png: not a readable image" "${predict[@]}" "$work/text.png"
+expect_refusal "a corrupt PNG" "corrupt.png: corrupt image" "${predict[@]}" "$work/corrupt.png"
+expect_refusal "a truncated PGM" "short.pgm: PGM/PPM data is truncated: 28x28 pixels need 784 bytes" "${predict[@]}" "$work/short.pgm"
+expect_refusal "a 50000x50000 PNG header" "huge.png: image of 50000x50000 pixels is too large" "${predict[@]}" "$work/huge.png"
+expect_refusal "a wrong-sized image" "small.pgm: image is 10x10" "${predict[@]}" "$work/small.pgm"
 
 # --- flags
 for args in "--epochs 0|--epochs" "--epochs -3|--epochs" "--batch 0|--batch" "--hidden 0|--hidden 0" \
@@ -113,9 +99,9 @@ for args in "--epochs 0|--epochs" "--epochs -3|--epochs" "--batch 0|--batch" "--
   flags=${args%%|*}
   part=${args#*|}
   # shellcheck disable=SC2086
-  expect "train $flags" "$part" "$mnist" train --data "$work/good" $flags
+  expect_refusal "train $flags" "$part" "$mnist" train --data "$work/good" $flags
 done
-expect "eval without --model" "--model" "$mnist" eval --data "$work/good"
-expect "no command" "subcommand" "$mnist"
+expect_refusal "eval without --model" "--model" "$mnist" eval --data "$work/good"
+expect_refusal "no command" "subcommand" "$mnist"
 
 finish

@@ -11,19 +11,6 @@ work=mnist_cli_work
 rm -rf "$work" && mkdir -p "$work"
 source "$(dirname "$0")/check_helpers.sh"
 
-# expect_refusal DESCRIPTION MESSAGE-PART COMMAND...: exit code 2 and MESSAGE-PART on stderr
-expect_refusal() {
-  local description=$1 part=$2
-  shift 2
-  "$@" > "$work/out.txt" 2> "$work/err.txt"
-  local code=$?
-  if [ "$code" -eq 2 ] && grep -qF -- "$part" "$work/err.txt"; then
-    pass "$description"
-  else
-    fail "$description: exit $code, stderr: $(head -c 300 "$work/err.txt")"
-  fi
-}
-
 # A 28x28 PGM of test image INDEX, cut out of the IDX file.
 test_image_pgm() {
   { printf 'P5\n28 28\n255\n'; tail -c +$((17 + 784 * $1)) "$data/t10k-images-idx3-ubyte" | head -c 784; } > "$2"
