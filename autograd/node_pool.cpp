@@ -73,16 +73,17 @@ struct ReturnSlotsAtThreadExit {
 };
 thread_local ReturnSlotsAtThreadExit return_slots_at_thread_exit;
 
-FreeList& free_list() {
-  if (this_thread_list == nullptr) {
-    (void)&return_slots_at_thread_exit;  // constructs it, so that it runs at thread exit
-    this_thread_list = new FreeList;
-    PoolRegistry& reg = registry();
-    std::lock_guard<std::mutex> lock(reg.mutex);
-    reg.thread_lists.push_back(this_thread_list);
-  }
+// Makes this thread's list; kept out of line so that the fast path below stays small.
+[[gnu::noinline]] FreeList& make_thread_list() {
+  (void)&return_slots_at_thread_exit;  // constructs it, so that it runs at thread exit
+  this_thread_list = new FreeList;
+  PoolRegistry& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  reg.thread_lists.push_back(this_thread_list);
   return *this_thread_list;
 }
+
+inline FreeList& free_list() { return this_thread_list != nullptr ? *this_thread_list : make_thread_list(); }
 
 // Refills an empty list: a spare batch if there is one, else a new chunk.
 void refill(FreeList& list) {
