@@ -17,16 +17,6 @@ std::string number(double x) {
   return buffer;
 }
 
-// Labels go inside DOT double-quoted strings and record fields, where these are special.
-std::string dot_escape(const std::string& text) {
-  std::string escaped;
-  for (char c : text) {
-    if (c == '"' || c == '\\' || c == '{' || c == '}' || c == '|' || c == '<' || c == '>') escaped += '\\';
-    escaped += c;
-  }
-  return escaped;
-}
-
 // Nodes are numbered by their position in the topological order: #0 is the first input, the
 // root has the highest number, and numbers stay small whatever else the program has made.
 class NodeNumbers {
@@ -41,6 +31,15 @@ class NodeNumbers {
 };
 
 }  // namespace
+
+std::string dot_record_escape(const std::string& text) {
+  std::string escaped;
+  for (char c : text) {
+    if (c == '"' || c == '\\' || c == '{' || c == '}' || c == '|' || c == '<' || c == '>') escaped += '\\';
+    escaped += c;
+  }
+  return escaped;
+}
 
 std::string dump_graph(const Value& root) {
   const std::vector<Node*> order = topological_order(root);
@@ -71,8 +70,8 @@ void write_dot(const Value& root, std::ostream& out) {
   const NodeNumbers numbers(order);
   for (const Node* node : order) {
     const std::string name = "n" + std::to_string(numbers[node]);
-    out << "  " << name << " [shape=record, label=\"{" << dot_escape(node->label) << " | data " << number(node->data)
-        << " | grad " << number(node->grad) << "}\"];\n";
+    out << "  " << name << " [shape=record, label=\"{" << dot_record_escape(node->label) << " | data "
+        << number(node->data) << " | grad " << number(node->grad) << "}\"];\n";
     if (node->op == Op::leaf) continue;
     std::string op_label = op_name(node->op);
     if (node->op == Op::pow) op_label += " " + number(node->exponent);

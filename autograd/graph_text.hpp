@@ -16,6 +16,9 @@ std::string dump_graph(const Value& root);
 //   (gdb) call autograd::print_graph(loss)
 void print_graph(const Value& root);
 
+// `text` with the characters DOT treats specially inside a record label escaped.
+std::string dot_record_escape(const std::string& text);
+
 // The graph in Graphviz DOT: one record per value (label, data, grad) fed by an ellipse naming
 // the op that made it. Render with `dot -Tsvg graph.dot -o graph.svg`.
 void write_dot(const Value& root, std::ostream& out);

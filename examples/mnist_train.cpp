@@ -25,8 +25,6 @@
 namespace mnist_tool {
 namespace {
 
-// MNIST's own pixel statistics (over the training set, pixels in [0, 1]).
-constexpr nn::Normalisation mnist_normalisation{0.1307, 0.3081};
 // Test images evaluated per epoch by the scalar engine unless --test-limit says otherwise:
 // every image is ~200,000 nodes there.
 constexpr std::size_t scalar_default_test_limit = 1000;
@@ -121,7 +119,7 @@ int run(const TrainOptions& o, const nn::Dataset& train_set, const nn::Dataset& 
       nn::Architecture::classifier(train_set.features(), o.hidden, 10, nn::parse_activation(o.activation));
   nn::MLP<M> model(architecture, o.seed);
   const std::unique_ptr<nn::Optimizer<M>> optimizer = make_optimizer<M>(o, model.parameters());
-  const nn::Normalisation normalisation = o.input_norm == "mnist" ? mnist_normalisation : nn::Normalisation{};
+  const nn::Normalisation normalisation = o.input_norm == "mnist" ? nn::mnist_normalisation : nn::Normalisation{};
   nn::Rng shuffle_rng(o.seed + 1);  // its own stream: the weights' draws do not shift the order
 
   nn::TrainingPosition position;

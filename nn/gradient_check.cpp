@@ -31,7 +31,8 @@ Batch make_batch(const GradientCheckOptions& o) {
                                   std::to_string(o.data->features()) + " pixels");
     }
     if (o.data->count < b.rows) throw std::invalid_argument("fewer images than --batch");
-    for (std::size_t i = 0; i < b.rows * b.features; ++i) b.x.push_back((o.data->pixels[i] - 0.1307) / 0.3081);
+    const Normalisation& n = mnist_normalisation;
+    for (std::size_t i = 0; i < b.rows * b.features; ++i) b.x.push_back((o.data->pixels[i] - n.mean) / n.std);
     for (std::size_t i = 0; i < b.rows; ++i) b.labels.push_back(o.data->labels[i] % static_cast<std::int32_t>(classes));
   } else {
     Rng rng(o.seed + 1000);

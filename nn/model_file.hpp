@@ -20,6 +20,9 @@ struct Normalisation {
   double std = 1.0;
 };
 
+// MNIST's own pixel statistics (training set, pixels scaled to [0, 1]).
+inline constexpr Normalisation mnist_normalisation{0.1307, 0.3081};
+
 // What a model file describes besides its weights.
 struct ModelHeader {
   Architecture architecture;

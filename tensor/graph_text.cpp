@@ -4,22 +4,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "autograd/graph_text.hpp"
 #include "tensor/graph_building.hpp"
 
 namespace tensor {
-namespace {
-
-// Labels go inside DOT record fields, where these characters are special.
-std::string dot_escape(const std::string& text) {
-  std::string escaped;
-  for (char c : text) {
-    if (c == '"' || c == '\\' || c == '{' || c == '}' || c == '|' || c == '<' || c == '>') escaped += '\\';
-    escaped += c;
-  }
-  return escaped;
-}
-
-}  // namespace
 
 template <class T>
 void write_dot(const Tensor<T>& root, std::ostream& out) {
@@ -32,7 +20,8 @@ void write_dot(const Tensor<T>& root, std::ostream& out) {
   for (const Node<T>* node : order) {
     const std::string name = "n" + std::to_string(number.at(node));
     const std::string shape = detail::shape_string(node->data.shape()[0], node->data.shape()[1]);
-    out << "  " << name << " [shape=record, label=\"{" << dot_escape(node->label) << " | " << shape << "}\"];\n";
+    out << "  " << name << " [shape=record, label=\"{" << autograd::dot_record_escape(node->label) << " | " << shape
+        << "}\"];\n";
     if (node->op == Op::leaf) continue;
     out << "  " << name << "_op [shape=ellipse, label=\"" << op_name(node->op) << "\"];\n";
     out << "  " << name << "_op -> " << name << ";\n";

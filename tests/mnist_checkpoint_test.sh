@@ -57,6 +57,13 @@ if [ "$code" -eq 2 ] && grep -q "trained with --lr 0.001, this run has 0.01" "$w
 else
   fail "option mismatch: exit $code, $(cat "$work/mismatch.err")"
 fi
+"$mnist" train "${recipe[@]}" --resume "$work/uninterrupted.safetensors" > /dev/null 2> "$work/notck.err"
+code=$?
+if [ "$code" -eq 2 ] && grep -q "uninterrupted.safetensors: not a training checkpoint" "$work/notck.err"; then
+  pass "resuming from a plain model file is refused"
+else
+  fail "resume from a model: exit $code, $(cat "$work/notck.err")"
+fi
 "$mnist" eval --model "$work/ck.safetensors" --data "$data" --test-limit 100 > /dev/null 2>&1 &&
   pass "a checkpoint is also a model file for eval" || fail "eval of a checkpoint"
 

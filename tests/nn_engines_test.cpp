@@ -53,7 +53,7 @@ BOOST_AUTO_TEST_CASE(same_seed_gives_the_same_initial_weights) {
 BOOST_AUTO_TEST_CASE(one_training_step_on_real_images_agrees_across_engines) {
   const nn::Dataset data = nn::load_mnist(testing::mnist_dir(), nn::Split::train, 4);
   const std::vector<std::size_t> order = {0, 1, 2, 3};
-  const nn::Normalisation normalisation{0.1307, 0.3081};
+  const nn::Normalisation normalisation = nn::mnist_normalisation;
 
   nn::MLP<Matrix> scalar(architecture, 7);
   nn::MLP<TensorD> tensor_double(architecture, 7);
