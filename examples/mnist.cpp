@@ -8,7 +8,9 @@
 //                 [--limit N] [--test-limit N] [--save FILE] [--metrics FILE.csv]
 //                 [--checkpoint FILE [--checkpoint-every N]] [--resume FILE] [--plot OUT.png]
 //   mnist eval    --model FILE [--data DIR] [--test-limit N] [--errors OUT.png]
-//   mnist predict --model FILE [--invert] IMAGE...
+//   mnist predict --model FILE [--invert auto|yes|no] [--as-is] [--top K] [--show]
+//                 [--save-prepared DIR] IMAGE|FOLDER...
+//   mnist serve   --model FILE [--host 127.0.0.1] [--port 8080]
 //
 // Exit codes: 0 success, 2 bad usage or bad input (message on stderr), 1 other failure.
 
@@ -81,10 +83,26 @@ int main(int argc, char** argv) {
                        "save the first 100 misclassified digits here (PNG) and the confusion heat map beside it");
 
   mnist_tool::PredictOptions predict;
-  CLI::App* predict_cmd = app.add_subcommand("predict", "read digits from 28x28 images");
+  CLI::App* predict_cmd = app.add_subcommand("predict", "read digits from pictures: photos, scans, drawings");
   predict_cmd->add_option("--model", predict.model_path, "model file (safetensors)")->required();
-  predict_cmd->add_flag("--invert", predict.invert, "the digits are dark on a light background");
-  predict_cmd->add_option("images", predict.images, "PNG or PGM files, 28x28 like MNIST")->required();
+  predict_cmd->add_option("--invert", predict.invert, "dark ink on a light background (auto: detected)")
+      ->check(CLI::IsMember({"auto", "yes", "no"}))
+      ->capture_default_str();
+  predict_cmd->add_flag("--as-is", predict.as_is, "the images are 28x28 and already prepared like MNIST");
+  predict_cmd->add_option("--top", predict.top, "print the K most likely digits")
+      ->check(CLI::Range(1, 10))
+      ->capture_default_str();
+  predict_cmd->add_flag("--show", predict.show, "draw the 28x28 the model saw and its probabilities");
+  predict_cmd->add_option("--save-prepared", predict.prepared_dir, "write the 28x28 the model saw here (PNG per image)");
+  predict_cmd->add_option("images", predict.images, "PNG, JPEG, BMP or PGM/PPM files, or folders of them")->required();
+
+  mnist_tool::ServeOptions serve;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "serve a page to draw digits on, and a JSON endpoint");
+  serve_cmd->add_option("--model", serve.model_path, "model file (safetensors)")->required();
+  serve_cmd->add_option("--host", serve.host, "address to listen on")->capture_default_str();
+  serve_cmd->add_option("--port", serve.port, "port to listen on (0: any free port)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
 
   return tools::parse_and_run(app, argc, argv, "mnist", [&] {
     if (train_cmd->parsed()) {
@@ -92,6 +110,7 @@ int main(int argc, char** argv) {
       return mnist_tool::train(train);
     }
     if (eval_cmd->parsed()) return mnist_tool::eval(eval);
-    return mnist_tool::predict(predict);
+    if (predict_cmd->parsed()) return mnist_tool::predict(predict);
+    return mnist_tool::serve(serve);
   });
 }

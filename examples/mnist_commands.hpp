@@ -1,5 +1,5 @@
 #pragma once
-// The mnist tool's three commands and their options (parsed in mnist.cpp).
+// The mnist tool's commands and their options (parsed in mnist.cpp).
 
 #include <cstddef>
 #include <cstdint>
@@ -45,12 +45,23 @@ struct EvalOptions {
 
 struct PredictOptions {
   std::string model_path;
-  std::vector<std::string> images;
-  bool invert = false;
+  std::vector<std::string> images;  // files, or folders whose images are read in name order
+  std::string invert = "auto";      // auto, yes (dark ink on light), no
+  bool as_is = false;               // 28x28 pictures already prepared like MNIST: no preparation
+  std::size_t top = 1;              // digits printed per image, most likely first
+  bool show = false;                // print the 28x28 the model saw and a bar chart
+  std::string prepared_dir;         // write the 28x28 the model saw here, as <name>.png
+};
+
+struct ServeOptions {
+  std::string model_path;
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port (printed)
 };
 
 int train(const TrainOptions& options);
 int eval(const EvalOptions& options);
 int predict(const PredictOptions& options);
+int serve(const ServeOptions& options);
 
 }  // namespace mnist_tool

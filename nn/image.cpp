@@ -2,11 +2,13 @@
 
 #include <stb_image.h>
 
+#include <cstdlib>
 #include <memory>
 
 #include "nn/file_io.hpp"
 #include "nn/image_headers.hpp"
 #include "nn/input_error.hpp"
+#include "nn/jpeg_decoder.hpp"
 #include "nn/stb_image_bounded.hpp"
 
 namespace nn {
@@ -17,12 +19,14 @@ GrayImage read_gray_image(const std::string& path) {
 
 GrayImage decode_gray_image(const std::vector<std::uint8_t>& bytes, const std::string& path, std::size_t max_pixels) {
   if (bytes.empty()) input_error(path, "empty file");
+  if (detail::is_jpeg(bytes)) return detail::decode_jpeg_gray(bytes, path, max_pixels);
   detail::check_image_header(bytes, path, max_pixels);
   const auto size = static_cast<int>(bytes.size());
   int width = 0, height = 0, channels = 0;
   if (stbi_info_from_memory(bytes.data(), size, &width, &height, &channels) == 0) {
     input_error(path, std::string("not a readable image (") + stbi_failure_reason() + ")");
   }
+  height = std::abs(height);  // stb_image reports a top-down BMP's height as stored: negative
   if (width <= 0 || height <= 0 || static_cast<std::size_t>(width) * static_cast<std::size_t>(height) > max_pixels) {
     input_error(path, "image of " + std::to_string(width) + "x" + std::to_string(height) + " pixels is too large");
   }

@@ -1,5 +1,5 @@
 #pragma once
-// Reading digit images -- PNG and binary PGM/PPM -- as 8-bit grayscale.
+// Reading images -- PNG, JPEG, BMP and binary PGM/PPM -- as 8-bit grayscale.
 
 #include <cstddef>
 #include <cstdint>

@@ -84,6 +84,25 @@ void check_pnm(const std::vector<std::uint8_t>& bytes, const std::string& name, 
   }
 }
 
+std::uint32_t little_endian_u32(const std::uint8_t* p) {
+  return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
+}
+
+// The BMP's size from its info header (a negative height means rows stored top-down).
+void check_bmp(const std::vector<std::uint8_t>& bytes, const std::string& name, std::size_t max_pixels) {
+  if (bytes.size() < 26) input_error(name, "BMP header is truncated");
+  const std::uint32_t header_size = little_endian_u32(&bytes[14]);
+  if (header_size == 12) {  // OS/2 1.x: 16-bit unsigned sizes
+    check_size(bytes[18] | (bytes[19] << 8), bytes[20] | (bytes[21] << 8), name, max_pixels);
+    return;
+  }
+  const auto width = static_cast<std::int32_t>(little_endian_u32(&bytes[18]));
+  const auto height = static_cast<std::int32_t>(little_endian_u32(&bytes[22]));
+  auto magnitude = [](std::int32_t v) { return v < 0 ? -static_cast<std::int64_t>(v) : std::int64_t{v}; };
+  check_size(static_cast<std::uint64_t>(magnitude(width)), static_cast<std::uint64_t>(magnitude(height)), name,
+             max_pixels);
+}
+
 }  // namespace
 
 void check_image_header(const std::vector<std::uint8_t>& bytes, const std::string& name, std::size_t max_pixels) {
@@ -91,6 +110,8 @@ void check_image_header(const std::vector<std::uint8_t>& bytes, const std::strin
     check_png(bytes, name, max_pixels);
   } else if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '6')) {
     check_pnm(bytes, name, max_pixels);
+  } else if (bytes.size() >= 2 && bytes[0] == 'B' && bytes[1] == 'M') {
+    check_bmp(bytes, name, max_pixels);
   }
 }
 

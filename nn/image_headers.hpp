@@ -1,5 +1,5 @@
 #pragma once
-// Internal to image reading: what a PNG or PGM/PPM file declares about itself, checked before
+// Internal to image reading: what a PNG, BMP or PGM/PPM file declares about itself, checked before
 // any pixel is decoded (stb_image trusts these more than a reader of untrusted files should).
 
 #include <cstddef>
@@ -9,7 +9,7 @@
 
 namespace nn::detail {
 
-// Throws InputError naming `name` when a PNG or PGM/PPM declares an empty image or more than
+// Throws InputError naming `name` when a PNG, BMP or PGM/PPM declares an empty image or more than
 // max_pixels pixels, when a PNG chunk claims more bytes than the file holds, or when a binary
 // PGM/PPM holds fewer pixels than it declares. Other formats pass unchecked, to the decoder
 // (whose allocations are bounded anyway: stb_image_bounded.hpp).

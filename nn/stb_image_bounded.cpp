@@ -26,10 +26,11 @@ void* bounded_realloc(void* pointer, std::size_t size) {
 #define STBI_REALLOC(pointer, size) nn::detail::bounded_realloc(pointer, size)
 #define STBI_FREE(pointer) std::free(pointer)
 #define STBI_NO_STDIO  // images come from memory only
-// Only PNG and binary PGM/PPM: the fuzzer found memory errors in this stb_image version's JPEG
-// decoder (fuzz/regressions/image-jpeg-*), and the other formats are attack surface with no use
-// for digits.
+// PNG, BMP and binary PGM/PPM. Not JPEG: the fuzzer found memory errors in this stb_image
+// version's JPEG decoder (fuzz/regressions/image-jpeg-*), so JPEGs go to libjpeg-turbo
+// (jpeg_decoder.cpp); the other formats are attack surface with no use for digits.
 #define STBI_ONLY_PNG
+#define STBI_ONLY_BMP
 #define STBI_ONLY_PNM
 #define STB_IMAGE_IMPLEMENTATION
 #include <stb_image.h>

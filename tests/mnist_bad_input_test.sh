@@ -84,12 +84,36 @@ echo "not an image" > "$work/text.png"
 { printf '\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x1c\x00\x00\x00\x1c\x08\x00\x00\x00\x00'; head -c 200 /dev/zero; } > "$work/corrupt.png"
 { printf '\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\xc3\x50\x00\x00\xc3\x50\x08\x00\x00\x00\x00\x00\x00\x00\x00'; } > "$work/huge.png"
 printf 'P5\n10 10\n255\n' > "$work/small.pgm" && head -c 100 /dev/zero >> "$work/small.pgm"
+{ printf 'P5\n100 100\n255\n'; head -c 10000 /dev/zero | tr '\0' '\310'; } > "$work/blank.pgm"
+: > "$work/empty.png"
+# a BMP info header declaring 50000 x -50000 (top-down) pixels
+{ printf 'BM\x46\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00\x28\x00\x00\x00'
+  printf '\x50\xc3\x00\x00\xb0\x3c\xff\xff\x01\x00\x18\x00'; head -c 40 /dev/zero; } > "$work/huge.bmp"
+head -c 20 "$work/huge.bmp" > "$work/short.bmp"
+mkdir -p "$work/no_images" && echo "notes" > "$work/no_images/readme.txt"
 predict=("$mnist" predict --model "$model")  # + IMAGE
 expect_refusal "a file that is not an image" "text.png: not a readable image" "${predict[@]}" "$work/text.png"
 expect_refusal "a corrupt PNG" "corrupt.png: corrupt image" "${predict[@]}" "$work/corrupt.png"
 expect_refusal "a truncated PGM" "short.pgm: PGM/PPM data is truncated: 28x28 pixels need 784 bytes" "${predict[@]}" "$work/short.pgm"
 expect_refusal "a 50000x50000 PNG header" "huge.png: image of 50000x50000 pixels is too large" "${predict[@]}" "$work/huge.png"
-expect_refusal "a wrong-sized image" "small.pgm: image is 10x10" "${predict[@]}" "$work/small.pgm"
+expect_refusal "a wrong-sized image taken as is" "small.pgm: image is 10x10, but taken as is it must be 28x28" \
+  "${predict[@]}" --as-is "$work/small.pgm"
+expect_refusal "a blank image" "blank.pgm: blank image: no ink stands out from the background" "${predict[@]}" "$work/blank.pgm"
+expect_refusal "an all-black image" "small.pgm: blank image" "${predict[@]}" "$work/small.pgm"
+expect_refusal "an empty file" "empty.png: empty file" "${predict[@]}" "$work/empty.png"
+expect_refusal "a 50000x50000 BMP header" "huge.bmp: image of 50000x50000 pixels is too large" "${predict[@]}" "$work/huge.bmp"
+expect_refusal "a truncated BMP header" "short.bmp: BMP header is truncated" "${predict[@]}" "$work/short.bmp"
+expect_refusal "a folder without images" "no_images: folder holds no images" "${predict[@]}" "$work/no_images"
+expect_refusal "a bad --invert" "--invert" "${predict[@]}" --invert maybe "$work/small.pgm"
+expect_refusal "a bad --top" "--top" "${predict[@]}" --top 11 "$work/small.pgm"
+# One bad picture among good ones: the good ones are still read, and the exit code says 2.
+"$mnist" predict --model "$model" "$work/blank.pgm" "$work/text.png" "$work/blank.pgm" > "$work/out.txt" 2> "$work/err.txt"
+code=$?
+if [ "$code" -eq 2 ] && grep -q "3 of 3 images could not be read" "$work/err.txt" && grep -q "text.png: not a readable image" "$work/err.txt" && [ "$(grep -c blank "$work/err.txt")" -eq 2 ]; then
+  pass "every picture is tried; the failures are listed and counted"
+else
+  fail "several bad pictures: exit $code, $(cat "$work/err.txt")"
+fi
 
 # --- flags
 for args in "--epochs 0|--epochs" "--epochs -3|--epochs" "--batch 0|--batch" "--hidden 0|--hidden 0" \

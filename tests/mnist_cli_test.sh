@@ -97,7 +97,7 @@ expect_refusal "missing model" "cannot open" "$mnist" eval --model "$work/none.s
 expect_refusal "truncated model" "truncated.safetensors" "$mnist" eval --model "$work/truncated.safetensors" --data "$data"
 expect_refusal "not an image" "text.png: not a readable image" \
   "$mnist" predict --model "$work/model.safetensors" "$work/text.png"
-expect_refusal "wrong image size" "small.pgm: image is 10x10" \
-  "$mnist" predict --model "$work/model.safetensors" "$work/small.pgm"
+expect_refusal "wrong image size taken as is" "small.pgm: image is 10x10" \
+  "$mnist" predict --model "$work/model.safetensors" --as-is "$work/small.pgm"
 
 finish

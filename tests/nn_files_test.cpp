@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "check_refused.hpp"
 #include "nn/file_io.hpp"
 #include "nn/idx.hpp"
 #include "nn/image.hpp"
@@ -49,18 +50,6 @@ Bytes idx_bytes(const std::vector<std::uint32_t>& dims) {
   }
   for (std::size_t i = 0; i < count; ++i) bytes.push_back(static_cast<std::uint8_t>(i % 251));
   return bytes;
-}
-
-// Checks that `call` throws nn::InputError whose message contains every one of `parts`.
-template <class Call>
-void check_refused(const Call& call, const std::vector<std::string>& parts) {
-  try {
-    call();
-    BOOST_ERROR("accepted; expected a message with: " << parts.front());
-  } catch (const nn::InputError& error) {
-    const std::string message = error.what();
-    for (const std::string& part : parts) BOOST_TEST(message.find(part) != std::string::npos, message);
-  }
 }
 
 nn::Safetensors two_tensors() {

@@ -1,4 +1,4 @@
-// mnist eval and mnist predict: using a trained model file.
+// mnist eval: a trained model's accuracy and confusion matrix on the MNIST test set.
 
 #include <cstdio>
 #include <string>
@@ -6,7 +6,6 @@
 
 #include "mnist_commands.hpp"
 #include "mnist_pictures.hpp"
-#include "nn/image.hpp"
 #include "nn/input_error.hpp"
 #include "nn/training.hpp"
 
@@ -46,30 +45,6 @@ int eval(const EvalOptions& o) {
     }
   }
   std::printf("\naccuracy: %.4f\n", result.accuracy);
-  return 0;
-}
-
-int predict(const PredictOptions& o) {
-  nn::Normalisation normalisation;
-  const Model model = nn::load_model<tensor::Tensor<float>>(o.model_path, &normalisation);
-  const std::size_t inputs = model.architecture().sizes.front();
-  for (const std::string& path : o.images) {
-    const nn::GrayImage image = nn::read_gray_image(path);
-    if (image.width * image.height != inputs || image.width != 28) {
-      throw nn::InputError(path + ": image is " + std::to_string(image.width) + "x" + std::to_string(image.height) +
-                           ", the model reads 28x28 digits prepared like MNIST (white on black, centred)");
-    }
-    const auto x = nn::Engine<tensor::Tensor<float>>::build(1, inputs, [&](std::size_t, std::size_t j) {
-      const double pixel = (o.invert ? 255 - image.pixels[j] : image.pixels[j]) / 255.0;
-      return (pixel - normalisation.mean) / normalisation.std;
-    });
-    const tensor::Tensor<float> probabilities = model(x);
-    std::size_t best = 0;
-    for (std::size_t c = 1; c < probabilities.cols(); ++c) {
-      if (probabilities.data()(0, c) > probabilities.data()(0, best)) best = c;
-    }
-    std::printf("%s: %zu (probability %.4f)\n", path.c_str(), best, static_cast<double>(probabilities.data()(0, best)));
-  }
   return 0;
 }
 

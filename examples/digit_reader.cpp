@@ -1,0 +1,70 @@
+#include "digit_reader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include "nn/engine.hpp"
+#include "nn/input_error.hpp"
+
+namespace mnist_tool {
+
+DigitReader::DigitReader(const std::string& model_path)
+    : normalisation_(), model_(nn::load_model<tensor::Tensor<float>>(model_path, &normalisation_)) {
+  const auto& sizes = model_.architecture().sizes;
+  if (sizes.front() != nn::digit_side * nn::digit_side || sizes.back() != 10) {
+    nn::input_error(model_path, "the model maps " + std::to_string(sizes.front()) + " inputs to " +
+                                    std::to_string(sizes.back()) + " classes, not 28x28 pixels to 10 digits");
+  }
+}
+
+Reading DigitReader::read(const nn::GrayImage& picture, nn::Invert invert, bool as_is, const std::string& name) const {
+  Reading reading;
+  reading.digit = as_is ? nn::digit_as_is(picture, invert, name) : nn::prepare_digit(picture, invert, name);
+  const auto x = nn::Engine<tensor::Tensor<float>>::build(1, reading.digit.pixels.size(), [&](std::size_t, std::size_t j) {
+    return (reading.digit.pixels[j] / 255.0 - normalisation_.mean) / normalisation_.std;
+  });
+  std::lock_guard<std::mutex> lock(model_mutex_);
+  const tensor::Tensor<float> probabilities = model_(x);
+  for (std::size_t c = 0; c < 10; ++c) reading.probabilities[c] = probabilities.data()(0, c);
+  reading.best = static_cast<std::size_t>(
+      std::max_element(reading.probabilities.begin(), reading.probabilities.end()) - reading.probabilities.begin());
+  return reading;
+}
+
+std::array<std::size_t, 10> DigitReader::ranking(const Reading& reading) {
+  std::array<std::size_t, 10> order{};
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return reading.probabilities[a] > reading.probabilities[b]; });
+  return order;
+}
+
+std::string terminal_picture(const Reading& reading) {
+  static const char shades[] = " .:-=+*#%@";
+  constexpr std::size_t bar_width = 30;
+  constexpr std::size_t first_bar_row = (nn::digit_side - 10) / 2;
+  std::string text;
+  for (std::size_t y = 0; y < nn::digit_side; ++y) {
+    text += "  |";
+    for (std::size_t x = 0; x < nn::digit_side; ++x) {
+      const char shade = shades[reading.digit.pixels[y * nn::digit_side + x] * 9 / 255];
+      text += shade;
+      text += shade;
+    }
+    text += '|';
+    if (y >= first_bar_row && y < first_bar_row + 10) {
+      const std::size_t digit = y - first_bar_row;
+      const float p = reading.probabilities[digit];
+      char value[32];
+      std::snprintf(value, sizeof value, "   %zu %c %.4f ", digit, digit == reading.best ? '*' : ' ', static_cast<double>(p));
+      text += value;
+      text += std::string(static_cast<std::size_t>(std::lround(p * bar_width)), '#');
+    }
+    text += '\n';
+  }
+  return text;
+}
+
+}  // namespace mnist_tool

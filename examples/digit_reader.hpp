@@ -1,0 +1,45 @@
+#pragma once
+// A trained MNIST model reading digits from pictures: shared by `mnist predict` and `mnist serve`.
+
+#include <array>
+#include <cstddef>
+#include <mutex>
+#include <string>
+
+#include "nn/digit_preparation.hpp"
+#include "nn/image.hpp"
+#include "nn/mlp.hpp"
+#include "nn/model_file.hpp"
+#include "tensor/tensor.hpp"
+
+namespace mnist_tool {
+
+struct Reading {
+  nn::PreparedDigit digit;                // what the model saw
+  std::array<float, 10> probabilities{};  // for digits 0-9
+  std::size_t best = 0;                   // the most likely digit
+};
+
+class DigitReader {
+ public:
+  // Loads a model file; throws InputError unless the model maps 784 pixels to 10 digits.
+  explicit DigitReader(const std::string& model_path);
+
+  // Prepares `picture` like MNIST (or takes it as is: 28x28 only) and classifies it. Safe to
+  // call from several threads at once.
+  Reading read(const nn::GrayImage& picture, nn::Invert invert, bool as_is, const std::string& name) const;
+
+  // The digits in decreasing order of probability.
+  static std::array<std::size_t, 10> ranking(const Reading& reading);
+
+ private:
+  nn::Normalisation normalisation_;  // before model_: filled in while model_ is loaded
+  nn::MLP<tensor::Tensor<float>> model_;
+  mutable std::mutex model_mutex_;  // graphs built by concurrent calls share the parameters' nodes
+};
+
+// "   .:-=+*#%@"-shaded rows of the digit, two characters per pixel, with a bar chart of the
+// probabilities beside its middle rows.
+std::string terminal_picture(const Reading& reading);
+
+}  // namespace mnist_tool

@@ -1,0 +1,213 @@
+#include "nn/digit_preparation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+#include "nn/input_error.hpp"
+
+namespace nn {
+namespace {
+
+using Histogram = std::array<std::size_t, 256>;
+
+// The smallest difference between background and ink levels taken as a digit: below it the
+// picture is blank paper, sensor noise or compression noise.
+constexpr int min_contrast = 32;
+
+// Whether the median of the outermost pixels is light: a digit rarely touches every edge, so
+// the border is background.
+bool border_is_light(const GrayImage& picture) {
+  const std::size_t w = picture.width, h = picture.height;
+  std::vector<std::uint8_t> border;
+  border.reserve(2 * (w + h));
+  for (std::size_t x = 0; x < w; ++x) {
+    border.push_back(picture.pixels[x]);
+    border.push_back(picture.pixels[(h - 1) * w + x]);
+  }
+  for (std::size_t y = 0; y < h; ++y) {
+    border.push_back(picture.pixels[y * w]);
+    border.push_back(picture.pixels[y * w + w - 1]);
+  }
+  auto middle = border.begin() + static_cast<std::ptrdiff_t>(border.size() / 2);
+  std::nth_element(border.begin(), middle, border.end());
+  return *middle > 127;
+}
+
+bool should_invert(const GrayImage& picture, Invert invert) {
+  return invert == Invert::automatic ? border_is_light(picture) : invert == Invert::yes;
+}
+
+// Otsu's threshold: the level t maximising the between-class variance of [0, t] and (t, 255];
+// -1 when every pixel has the same level.
+int otsu_threshold(const Histogram& histogram, std::size_t total) {
+  double sum_all = 0;
+  for (int v = 0; v < 256; ++v) sum_all += v * static_cast<double>(histogram[v]);
+  double sum_low = 0, best_variance = -1;
+  std::size_t count_low = 0;
+  int best = -1;
+  for (int t = 0; t < 256; ++t) {
+    count_low += histogram[t];
+    sum_low += t * static_cast<double>(histogram[t]);
+    if (count_low == 0 || count_low == total) continue;
+    const double n_low = static_cast<double>(count_low), n_high = static_cast<double>(total - count_low);
+    const double mean_difference = sum_low / n_low - (sum_all - sum_low) / n_high;
+    const double variance = n_low * n_high * mean_difference * mean_difference;
+    if (variance > best_variance) {
+      best_variance = variance;
+      best = t;
+    }
+  }
+  return best;
+}
+
+// The median level among the pixels with levels in [low, high]; -1 when there are none.
+int median_level(const Histogram& histogram, int low, int high) {
+  std::size_t count = 0;
+  for (int v = low; v <= high; ++v) count += histogram[v];
+  if (count == 0) return -1;
+  std::size_t seen = 0;
+  for (int v = low; v <= high; ++v) {
+    seen += histogram[v];
+    if (2 * seen >= count) return v;
+  }
+  return high;
+}
+
+// One output pixel's sources along an axis: weights[k] applies to source index first + k.
+struct Footprint {
+  std::size_t first = 0;
+  std::vector<float> weights;
+};
+
+// The weight of source pixel i (spanning [i, i + 1)) in an output pixel centred on source
+// coordinate `at`, `width` source pixels wide. Shrinking (width > 1): the share of the output
+// pixel's area the source pixel covers -- area averaging, the anti-aliasing that keeps thin
+// strokes as gray instead of dropping them. Enlarging: the tent of bilinear interpolation.
+double source_weight(long i, double at, double width) {
+  const double lo = static_cast<double>(i), hi = lo + 1.0;
+  if (width > 1.0) return std::max(0.0, std::min(hi, at + width / 2) - std::max(lo, at - width / 2)) / width;
+  return std::max(0.0, 1.0 - std::abs(lo + 0.5 - at));
+}
+
+// For each of digit_side output positions, the source pixels in [low, high) it draws from, when
+// source coordinate `centre` maps to the centre of output pixel 14 and one source pixel to
+// `scale` output pixels. Pixel 14, not the grid's middle (between 13 and 14): MNIST computed
+// centres of mass on pixel indices and put them at index 14 -- its digits' centres of mass
+// average (14.5, 14.5) where pixel i spans [i, i + 1), and the half pixel matters to models trained
+// on it. Sources outside [low, high) count as background.
+std::vector<Footprint> footprints(std::size_t low, std::size_t high, double centre, double scale) {
+  const double width = 1.0 / scale;
+  const double reach = std::max(1.0, width / 2) + 1.0;
+  std::vector<Footprint> result(digit_side);
+  for (std::size_t out = 0; out < digit_side; ++out) {
+    const double at = (static_cast<double>(out) - digit_side / 2.0) * width + centre;
+    const long first = std::max(static_cast<long>(std::floor(at - reach)), static_cast<long>(low));
+    const long last = std::min(static_cast<long>(std::ceil(at + reach)), static_cast<long>(high) - 1);
+    if (first > last) continue;
+    result[out].first = static_cast<std::size_t>(first);
+    for (long i = first; i <= last; ++i) result[out].weights.push_back(static_cast<float>(source_weight(i, at, width)));
+  }
+  return result;
+}
+
+struct Box {
+  std::size_t x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // [x0, x1) x [y0, y1)
+};
+
+}  // namespace
+
+Invert parse_invert(const std::string& text) {
+  if (text == "auto") return Invert::automatic;
+  if (text == "yes") return Invert::yes;
+  if (text == "no") return Invert::no;
+  throw std::invalid_argument("invert must be auto, yes or no, not '" + text + "'");
+}
+
+PreparedDigit prepare_digit(const GrayImage& picture, Invert invert, const std::string& name) {
+  const std::size_t w = picture.width, h = picture.height;
+  PreparedDigit digit;
+  digit.inverted = should_invert(picture, invert);
+
+  std::vector<std::uint8_t> ink(picture.pixels);
+  if (digit.inverted) {
+    for (std::uint8_t& v : ink) v = static_cast<std::uint8_t>(255 - v);
+  }
+  Histogram histogram{};
+  for (const std::uint8_t v : ink) ++histogram[v];
+  const int threshold = otsu_threshold(histogram, ink.size());
+  if (threshold < 0) input_error(name, "blank image: no ink stands out from the background (one uniform level)");
+  const int background = median_level(histogram, 0, threshold);
+  const int ink_level = median_level(histogram, threshold + 1, 255);
+  if (ink_level - background < min_contrast) {
+    input_error(name, "blank image: no ink stands out from the background (contrast " +
+                          std::to_string(ink_level - background) + " of 255)");
+  }
+
+  // Levels from background (0) to ink (1), the ink's box and its centre of mass.
+  Box box{w, h, 0, 0};
+  std::vector<float> level(w * h);
+  double mass = 0, moment_x = 0, moment_y = 0;
+  const float span = static_cast<float>(ink_level - background);
+  for (std::size_t y = 0; y < h; ++y) {
+    for (std::size_t x = 0; x < w; ++x) {
+      const int v = ink[y * w + x];
+      const float l = std::clamp(static_cast<float>(v - background) / span, 0.0F, 1.0F);
+      level[y * w + x] = l;
+      if (v > threshold) {
+        box = {std::min(box.x0, x), std::min(box.y0, y), std::max(box.x1, x + 1), std::max(box.y1, y + 1)};
+      }
+    }
+  }
+  for (std::size_t y = box.y0; y < box.y1; ++y) {
+    for (std::size_t x = box.x0; x < box.x1; ++x) {
+      const double l = level[y * w + x];
+      mass += l;
+      moment_x += l * (static_cast<double>(x) + 0.5);
+      moment_y += l * (static_cast<double>(y) + 0.5);
+    }
+  }
+  const double scale = static_cast<double>(digit_box) / static_cast<double>(std::max(box.x1 - box.x0, box.y1 - box.y0));
+  const std::vector<Footprint> columns = footprints(box.x0, box.x1, moment_x / mass, scale);
+  const std::vector<Footprint> rows = footprints(box.y0, box.y1, moment_y / mass, scale);
+
+  // Resample: across (every box row to 28 columns), then down (28 rows).
+  std::vector<float> across((box.y1 - box.y0) * digit_side, 0.0F);
+  for (std::size_t y = box.y0; y < box.y1; ++y) {
+    const float* source = &level[y * w];
+    for (std::size_t out = 0; out < digit_side; ++out) {
+      float sum = 0;
+      for (std::size_t k = 0; k < columns[out].weights.size(); ++k) sum += columns[out].weights[k] * source[columns[out].first + k];
+      across[(y - box.y0) * digit_side + out] = sum;
+    }
+  }
+  std::array<float, digit_side * digit_side> resampled{};
+  for (std::size_t out_y = 0; out_y < digit_side; ++out_y) {
+    for (std::size_t k = 0; k < rows[out_y].weights.size(); ++k) {
+      const float weight = rows[out_y].weights[k];
+      const float* source = &across[(rows[out_y].first + k - box.y0) * digit_side];
+      for (std::size_t x = 0; x < digit_side; ++x) resampled[out_y * digit_side + x] += weight * source[x];
+    }
+  }
+  const float peak = *std::max_element(resampled.begin(), resampled.end());
+  for (std::size_t i = 0; i < resampled.size(); ++i) {
+    digit.pixels[i] = static_cast<std::uint8_t>(std::lround(255.0F * std::clamp(resampled[i] / peak, 0.0F, 1.0F)));
+  }
+  return digit;
+}
+
+PreparedDigit digit_as_is(const GrayImage& picture, Invert invert, const std::string& name) {
+  if (picture.width != digit_side || picture.height != digit_side) {
+    input_error(name, "image is " + std::to_string(picture.width) + "x" + std::to_string(picture.height) +
+                          ", but taken as is it must be 28x28 like MNIST's digits");
+  }
+  PreparedDigit digit;
+  digit.inverted = should_invert(picture, invert);
+  for (std::size_t i = 0; i < digit.pixels.size(); ++i) {
+    digit.pixels[i] = digit.inverted ? static_cast<std::uint8_t>(255 - picture.pixels[i]) : picture.pixels[i];
+  }
+  return digit;
+}
+
+}  // namespace nn

@@ -1,0 +1,120 @@
+#include "nn/jpeg_decoder.hpp"
+
+// clang-format off
+#include <cstdio>  // jpeglib.h needs FILE and size_t declared first
+#include <csetjmp>
+#include <jpeglib.h>
+#include <jerror.h>
+// clang-format on
+
+#include "nn/input_error.hpp"
+
+namespace nn::detail {
+namespace {
+
+// libjpeg reports errors through a callback that must not return; it jumps back here instead.
+// Only the two functions that call setjmp run libjpeg, and they hold no C++ object with a
+// destructor, so the jump skips nothing.
+struct JpegErrors {
+  jpeg_error_mgr manager;
+  std::jmp_buf jump;
+  char message[JMSG_LENGTH_MAX];
+  bool truncated;
+};
+
+// Progressive JPEGs may hold any number of scans, each a pass over the whole image: a small
+// file could keep the decoder busy for minutes. No real encoder writes more than a few dozen.
+constexpr int max_scans = 500;
+
+struct Decoder {
+  jpeg_decompress_struct info;
+  JpegErrors errors;
+  jpeg_progress_mgr progress;
+};
+
+[[noreturn]] void jump_on_error(j_common_ptr info) {
+  auto* errors = reinterpret_cast<JpegErrors*>(info->err);
+  (*info->err->format_message)(info, errors->message);
+  std::longjmp(errors->jump, 1);
+}
+
+// Warnings do not stop libjpeg: it fills missing data with gray. A file that ends early is
+// remembered and refused afterwards; other warnings (stray bytes between markers) are harmless.
+void note_warning(j_common_ptr info, int level) {
+  auto* errors = reinterpret_cast<JpegErrors*>(info->err);
+  if (level < 0 && info->err->msg_code == JWRN_JPEG_EOF) errors->truncated = true;
+}
+
+void limit_scans(j_common_ptr info) {
+  auto* decoder = reinterpret_cast<Decoder*>(info);  // `info` is the first member
+  if (decoder->info.input_scan_number > max_scans) {
+    std::snprintf(decoder->errors.message, sizeof decoder->errors.message, "more than %d progressive scans",
+                  max_scans);
+    std::longjmp(decoder->errors.jump, 1);
+  }
+}
+
+// Reads the header; false (with the message in decoder.errors) when libjpeg failed.
+bool read_header(Decoder& decoder, const std::vector<std::uint8_t>& bytes) {
+  if (setjmp(decoder.errors.jump) != 0) return false;
+  jpeg_create_decompress(&decoder.info);
+  decoder.info.progress = &decoder.progress;
+  jpeg_mem_src(&decoder.info, bytes.data(), static_cast<unsigned long>(bytes.size()));
+  jpeg_read_header(&decoder.info, TRUE);
+  return true;
+}
+
+// Decodes every row into `pixels` (width x height bytes); false when libjpeg failed.
+bool read_pixels(Decoder& decoder, std::uint8_t* pixels) {
+  if (setjmp(decoder.errors.jump) != 0) return false;
+  decoder.info.out_color_space = JCS_GRAYSCALE;
+  jpeg_start_decompress(&decoder.info);
+  const std::size_t width = decoder.info.output_width;
+  while (decoder.info.output_scanline < decoder.info.output_height) {
+    JSAMPROW row = pixels + decoder.info.output_scanline * width;
+    jpeg_read_scanlines(&decoder.info, &row, 1);
+  }
+  jpeg_finish_decompress(&decoder.info);
+  return true;
+}
+
+// Owns the decoder and releases libjpeg's memory however decoding ends.
+struct DecoderGuard {
+  Decoder& decoder;
+  ~DecoderGuard() { jpeg_destroy_decompress(&decoder.info); }
+};
+
+}  // namespace
+
+bool is_jpeg(const std::vector<std::uint8_t>& bytes) {
+  return bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+}
+
+GrayImage decode_jpeg_gray(const std::vector<std::uint8_t>& bytes, const std::string& name, std::size_t max_pixels) {
+  Decoder decoder{};
+  decoder.info.err = jpeg_std_error(&decoder.errors.manager);
+  decoder.errors.manager.error_exit = jump_on_error;
+  decoder.errors.manager.emit_message = note_warning;
+  decoder.progress.progress_monitor = limit_scans;
+  const DecoderGuard guard{decoder};
+  auto corrupt = [&] { input_error(name, std::string("corrupt JPEG (") + decoder.errors.message + ")"); };
+
+  if (!read_header(decoder, bytes)) corrupt();
+  const std::size_t width = decoder.info.image_width, height = decoder.info.image_height;
+  if (width == 0 || height == 0 || width * height > max_pixels) {
+    input_error(name, "image of " + std::to_string(width) + "x" + std::to_string(height) + " pixels is " +
+                          (width * height == 0 ? "empty" : "too large"));
+  }
+  if (decoder.info.jpeg_color_space == JCS_CMYK || decoder.info.jpeg_color_space == JCS_YCCK) {
+    input_error(name, "CMYK JPEGs are not supported (save it as RGB or grayscale)");
+  }
+  GrayImage image;
+  image.width = width;
+  image.height = height;
+  image.pixels.resize(width * height);
+  if (!read_pixels(decoder, image.pixels.data())) corrupt();
+  if (decoder.errors.truncated) input_error(name, "corrupt JPEG (the file ends before the image does: truncated)");
+  return image;
+}
+
+}  // namespace nn::detail
