@@ -58,9 +58,10 @@ std::string terminal_picture(const Reading& reading) {
       const std::size_t digit = y - first_bar_row;
       const float p = reading.probabilities[digit];
       char value[32];
-      std::snprintf(value, sizeof value, "   %zu %c %.4f ", digit, digit == reading.best ? '*' : ' ', static_cast<double>(p));
+      std::snprintf(value, sizeof value, "   %zu %c %.4f", digit, digit == reading.best ? '*' : ' ', static_cast<double>(p));
       text += value;
-      text += std::string(static_cast<std::size_t>(std::lround(p * bar_width)), '#');
+      const auto bar = static_cast<std::size_t>(std::lround(p * bar_width));
+      if (bar > 0) text += ' ' + std::string(bar, '#');
     }
     text += '\n';
   }

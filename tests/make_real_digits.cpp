@@ -17,10 +17,8 @@
 #include <random>
 #include <string>
 #include <vector>
-// clang-format off
-#include <jpeglib.h>
-// clang-format on
 
+#include "jpeg_encoding.hpp"
 #include "nn/file_io.hpp"
 #include "nn/mnist.hpp"
 #include "nn/png_file.hpp"
@@ -28,32 +26,6 @@
 namespace {
 
 constexpr std::size_t enlarged = 200;
-
-std::vector<std::uint8_t> encode_jpeg(const std::vector<std::uint8_t>& gray, std::size_t width, std::size_t height) {
-  jpeg_compress_struct info{};
-  jpeg_error_mgr errors{};
-  info.err = jpeg_std_error(&errors);  // failures here exit the program: fine for a test tool
-  jpeg_create_compress(&info);
-  unsigned char* buffer = nullptr;
-  unsigned long size = 0;
-  jpeg_mem_dest(&info, &buffer, &size);
-  info.image_width = static_cast<JDIMENSION>(width);
-  info.image_height = static_cast<JDIMENSION>(height);
-  info.input_components = 1;
-  info.in_color_space = JCS_GRAYSCALE;
-  jpeg_set_defaults(&info);
-  jpeg_set_quality(&info, 85, TRUE);
-  jpeg_start_compress(&info, TRUE);
-  while (info.next_scanline < info.image_height) {
-    auto* row = const_cast<JSAMPLE*>(&gray[info.next_scanline * width]);
-    jpeg_write_scanlines(&info, &row, 1);
-  }
-  jpeg_finish_compress(&info);
-  std::vector<std::uint8_t> bytes(buffer, buffer + size);
-  jpeg_destroy_compress(&info);
-  std::free(buffer);
-  return bytes;
-}
 
 // Bilinear enlargement of a 28x28 digit (levels in [0, 1]) to enlarged x enlarged.
 std::vector<float> enlarge(const float* digit) {
@@ -115,7 +87,7 @@ int main(int argc, char** argv) {
       }
     }
     nn::write_png((out / "pictures" / name).string() + ".png", width, height, 1, picture);
-    nn::write_file_atomically((out / "pictures" / name).string() + ".jpg", encode_jpeg(picture, width, height));
+    nn::write_file_atomically((out / "pictures" / name).string() + ".jpg", encode_gray_jpeg(picture, width, height, 85));
   }
   return 0;
 }

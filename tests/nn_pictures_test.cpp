@@ -8,11 +8,9 @@
 #include <cstdlib>
 #include <random>
 #include <vector>
-// clang-format off
-#include <jpeglib.h>
-// clang-format on
 
 #include "check_refused.hpp"
+#include "jpeg_encoding.hpp"
 #include "nn/digit_preparation.hpp"
 #include "nn/image.hpp"
 
@@ -21,29 +19,7 @@ using Bytes = std::vector<std::uint8_t>;
 namespace {
 
 Bytes encode_jpeg(const nn::GrayImage& image, int quality) {
-  jpeg_compress_struct info{};
-  jpeg_error_mgr errors{};
-  info.err = jpeg_std_error(&errors);
-  jpeg_create_compress(&info);
-  unsigned char* buffer = nullptr;
-  unsigned long size = 0;
-  jpeg_mem_dest(&info, &buffer, &size);
-  info.image_width = static_cast<JDIMENSION>(image.width);
-  info.image_height = static_cast<JDIMENSION>(image.height);
-  info.input_components = 1;
-  info.in_color_space = JCS_GRAYSCALE;
-  jpeg_set_defaults(&info);
-  jpeg_set_quality(&info, quality, TRUE);
-  jpeg_start_compress(&info, TRUE);
-  while (info.next_scanline < info.image_height) {
-    auto* row = const_cast<JSAMPLE*>(&image.pixels[info.next_scanline * image.width]);
-    jpeg_write_scanlines(&info, &row, 1);
-  }
-  jpeg_finish_compress(&info);
-  Bytes bytes(buffer, buffer + size);
-  jpeg_destroy_compress(&info);
-  std::free(buffer);
-  return bytes;
+  return encode_gray_jpeg(image.pixels, image.width, image.height, quality);
 }
 
 // A ring (a "0") of outer radii rx x ry and stroke `thickness`, centred at (cx, cy), in ink
