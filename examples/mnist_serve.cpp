@@ -38,6 +38,7 @@ void reply_json(httplib::Response& response, int status, const nlohmann::json& b
 nn::GrayImage image_from_json(const std::string& body) {
   const nlohmann::json request = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   const char* where = "JSON body";
+  if (request.is_discarded()) nn::input_error(where, "not valid JSON");
   if (!request.is_object()) nn::input_error(where, "not a JSON object");
   for (const char* key : {"width", "height", "pixels"}) {
     if (!request.contains(key)) nn::input_error(where, std::string("missing \"") + key + "\"");

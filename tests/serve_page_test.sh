@@ -131,6 +131,24 @@ else
   fail "a blank image: status $status, $(answer blank)"
 fi
 
+for case in '{"width":28,"height":28}|missing \"pixels\"' '{"width":-1,"height":2,"pixels":[]}|whole numbers' \
+            '{"width":1,"height":1,"pixels":[300]}|from 0 to 255' '{"width":|not valid JSON' '[1,2]|not a JSON object'; do
+  body=${case%%|*}
+  part=${case#*|}
+  status=$(request json --data-binary "$body" -H 'Content-Type: application/json' "${url}predict")
+  if [ "$status" = 400 ] && grep -qF "$part" "$work/json.body"; then
+    pass "bad JSON body $body gets 400: $(cat "$work/json.body")"
+  else
+    fail "bad JSON body $body: status $status, $(answer json)"
+  fi
+done
+status=$(request invert --data-binary "@$work/seven.pgm" "${url}predict?invert=maybe")
+if [ "$status" = 400 ] && grep -q 'invert must be auto, yes or no' "$work/invert.body"; then
+  pass "invert=maybe gets 400 naming the choices"
+else
+  fail "invert=maybe: status $status, $(answer invert)"
+fi
+
 head -c $((2 * 1024 * 1024)) /dev/zero > "$work/big.bin"
 status=$(request big --data-binary "@$work/big.bin" -H 'Content-Type: image/png' "${url}predict")
 if [ "$status" = 413 ]; then
