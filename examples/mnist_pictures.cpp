@@ -76,7 +76,7 @@ std::size_t write_error_grid(const std::string& path, const nn::Dataset& data,
     const std::size_t x0 = margin + (n % columns) * cell_w, y0 = margin + (n / columns) * cell_h;
     for (std::size_t y = 0; y < data.rows * zoom; ++y) {  // dark ink on white, as on paper
       for (std::size_t x = 0; x < data.cols * zoom; ++x) {
-        const float ink = data.pixels[sample * data.features() + (y / zoom) * data.cols + x / zoom];
+        const float ink = data.level(sample * data.features() + (y / zoom) * data.cols + x / zoom);
         const auto shade = static_cast<std::uint8_t>(255.0f * (1.0f - ink));
         canvas.set(x0 + x, y0 + y, shade, shade, shade);
       }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "autograd/matrix.hpp"
+#include "tensor/array_loops.hpp"
 #include "tensor/tensor.hpp"
 
 namespace nn {
@@ -37,6 +38,16 @@ struct Engine<autograd::Matrix> {
     }
     return Matrix(rows, cols, values);
   }
+  // The same, a row at a time: fill_row(i, double* row) writes row i's cols values.
+  template <class FillRow>
+  static Matrix build_rows(std::size_t rows, std::size_t cols, const FillRow& fill_row) {
+    std::vector<double> values(rows * cols);
+    for (std::size_t i = 0; i < rows; ++i) fill_row(i, &values[i * cols]);
+    return Matrix(rows, cols, values);
+  }
+  // Marks input data, whose gradient nobody needs. The scalar engine computes every node's
+  // gradient all the same (it is the teaching engine: nothing is skipped), so this does nothing.
+  static void make_constant(Matrix&) {}
   static std::vector<double> values(const Matrix& m) {
     std::vector<double> out;
     out.reserve(m.size());
@@ -100,24 +111,24 @@ struct Engine<tensor::Tensor<T>> {
     }
     return Matrix(std::move(data));
   }
+  // The same, a row at a time: fill_row(i, T* row) writes row i's cols values.
+  template <class FillRow>
+  static Matrix build_rows(std::size_t rows, std::size_t cols, const FillRow& fill_row) {
+    typename Matrix::Array data = Matrix::Array::from_shape({rows, cols});
+    for (std::size_t i = 0; i < rows; ++i) fill_row(i, data.data() + i * cols);
+    return Matrix(std::move(data));
+  }
+  // Marks input data, whose gradient nobody needs: backward() skips it (for a first layer, a
+  // product as large as its weights' gradient).
+  static void make_constant(Matrix& m) { m.set_requires_grad(false); }
   static std::vector<double> values(const Matrix& m) { return {m.data().begin(), m.data().end()}; }
   static std::vector<double> gradients(const Matrix& m) {
     if (m.grad().size() != m.size()) return std::vector<double>(m.size(), 0.0);
     return {m.grad().begin(), m.grad().end()};
   }
   static void backward(const Matrix& loss) { loss.backward(); }
-  static bool gradient_is_finite(const Matrix& m) {
-    for (T g : m.grad()) {
-      if (!std::isfinite(g)) return false;
-    }
-    return true;
-  }
-  static bool values_are_finite(const Matrix& m) {
-    for (T x : m.data()) {
-      if (!std::isfinite(x)) return false;
-    }
-    return true;
-  }
+  static bool gradient_is_finite(const Matrix& m) { return tensor::all_finite(m.grad().data(), m.grad().size()); }
+  static bool values_are_finite(const Matrix& m) { return tensor::all_finite(m.data().data(), m.data().size()); }
   static double item(const Matrix& m) { return m.data()(0, 0); }
   static void zero_grad(const Matrix& m) { m.node()->grad.fill(T(0)); }
 

@@ -32,7 +32,7 @@ Batch make_batch(const GradientCheckOptions& o) {
     }
     if (o.data->count < b.rows) throw std::invalid_argument("fewer images than --batch");
     const Normalisation& n = mnist_normalisation;
-    for (std::size_t i = 0; i < b.rows * b.features; ++i) b.x.push_back((o.data->pixels[i] - n.mean) / n.std);
+    for (std::size_t i = 0; i < b.rows * b.features; ++i) b.x.push_back((o.data->level(i) - n.mean) / n.std);
     for (std::size_t i = 0; i < b.rows; ++i) b.labels.push_back(o.data->labels[i] % static_cast<std::int32_t>(classes));
   } else {
     Rng rng(o.seed + 1000);

@@ -66,8 +66,8 @@ Dataset load_mnist(const std::string& dir, Split split, std::size_t limit) {
     }
     data.labels[i] = labels.values[i];
   }
-  data.pixels.resize(data.count * data.features());
-  for (std::size_t i = 0; i < data.pixels.size(); ++i) data.pixels[i] = static_cast<float>(images.values[i]) / 255.0f;
+  data.pixels.assign(images.values.begin(),
+                     images.values.begin() + static_cast<std::ptrdiff_t>(data.count * data.features()));
   return data;
 }
 

@@ -11,10 +11,13 @@ namespace nn {
 struct Dataset {
   std::size_t count = 0;
   std::size_t rows = 28, cols = 28;
-  std::vector<float> pixels;         // count x rows x cols, scaled from 0-255 to [0, 1]
+  std::vector<std::uint8_t> pixels;  // count x rows x cols, levels 0-255 as in the files (0 = black)
   std::vector<std::int32_t> labels;  // count classes in 0-9
 
   std::size_t features() const { return rows * cols; }
+  // Pixel i scaled to [0, 1]. Kept as bytes, the training set is 47 MB rather than 188, and a
+  // batch gathered from it reads a quarter of the memory.
+  float level(std::size_t i) const { return static_cast<float>(pixels[i]) / 255.0f; }
 };
 
 enum class Split { train, test };

@@ -17,15 +17,28 @@
 
 namespace nn {
 
-// Rows order[begin..end) of the data as a (count x features) input, normalised.
+// Rows order[begin..end) of the data as a (count x features) input, normalised; a constant
+// (no gradient). Each pixel level is looked up in a table of its 256 normalised values.
 template <class M>
 M input_batch(const Dataset& data, const std::vector<std::size_t>& order, std::size_t begin, std::size_t end,
               const Normalisation& normalisation) {
+  using Scalar = typename Engine<M>::Scalar;
   const std::size_t features = data.features();
   const double scale = 1.0 / normalisation.std;
-  return Engine<M>::build(end - begin, features, [&](std::size_t i, std::size_t j) {
-    return (data.pixels[order[begin + i] * features + j] - normalisation.mean) * scale;
+  std::array<Scalar, 256> normalised{};
+  for (std::size_t level = 0; level < 256; ++level) {
+    normalised[level] = static_cast<Scalar>((static_cast<float>(level) / 255.0f - normalisation.mean) * scale);
+  }
+  M batch = Engine<M>::build_rows(end - begin, features, [&](std::size_t i, Scalar* row) {
+    const std::uint8_t* pixels = &data.pixels[order[begin + i] * features];
+    if (begin + i + 1 < end) {  // the next row is somewhere else in 47 MB: ask for it early
+      const std::uint8_t* next = &data.pixels[order[begin + i + 1] * features];
+      for (std::size_t j = 0; j < features; j += 64) __builtin_prefetch(next + j);
+    }
+    for (std::size_t j = 0; j < features; ++j) row[j] = normalised[pixels[j]];
   });
+  Engine<M>::make_constant(batch);
+  return batch;
 }
 
 inline std::vector<std::int32_t> label_batch(const Dataset& data, const std::vector<std::size_t>& order,

@@ -31,6 +31,7 @@ Tensor<T> make_result(Op op, xt::xtensor<T, 2>&& data, const Tensor<T>& a) {
   auto node = std::make_shared<Node<T>>();
   node->data = std::move(data);
   node->op = op;
+  node->requires_grad = a.requires_grad();
   node->inputs[0] = a.shared_node();
   return Tensor<T>::from_node(std::move(node));
 }
@@ -39,11 +40,13 @@ template <class T>
 Tensor<T> make_result(Op op, xt::xtensor<T, 2>&& data, const Tensor<T>& a, const Tensor<T>& b) {
   Tensor<T> out = make_result(op, std::move(data), a);
   out.node()->inputs[1] = b.shared_node();
+  out.node()->requires_grad = a.requires_grad() || b.requires_grad();
   return out;
 }
 
 // The backward rules, by family of ops. Each adds out.grad's contribution to the grads of out's
-// inputs, which backward() has already allocated.
+// inputs that require one, which backward() has already allocated; it is called only for nodes
+// that require a gradient, so an op with one input never needs to check.
 template <class T>
 void elementwise_backward(Node<T>& out);
 template <class T>

@@ -60,24 +60,30 @@ void binary_backward(Node<T>& out) {
   if (out.op == Op::mul || out.op == Op::div) scaled = xt::xtensor<T, 2>::from_shape(g.shape());
   switch (out.op) {
     case Op::add:
-      kernels::accumulate_reduced(g, T(1), a.grad);
-      kernels::accumulate_reduced(g, T(1), b.grad);
+      if (a.requires_grad) kernels::accumulate_reduced(g, T(1), a.grad);
+      if (b.requires_grad) kernels::accumulate_reduced(g, T(1), b.grad);
       return;
     case Op::sub:
-      kernels::accumulate_reduced(g, T(1), a.grad);
-      kernels::accumulate_reduced(g, T(-1), b.grad);
+      if (a.requires_grad) kernels::accumulate_reduced(g, T(1), a.grad);
+      if (b.requires_grad) kernels::accumulate_reduced(g, T(-1), b.grad);
       return;
     case Op::mul:  // d/da = b, d/db = a
-      kernels::binary_forward(Op::mul, g, b.data, scaled);
-      kernels::accumulate_reduced(scaled, T(1), a.grad);
-      kernels::binary_forward(Op::mul, g, a.data, scaled);
-      kernels::accumulate_reduced(scaled, T(1), b.grad);
+      if (a.requires_grad) {
+        kernels::binary_forward(Op::mul, g, b.data, scaled);
+        kernels::accumulate_reduced(scaled, T(1), a.grad);
+      }
+      if (b.requires_grad) {
+        kernels::binary_forward(Op::mul, g, a.data, scaled);
+        kernels::accumulate_reduced(scaled, T(1), b.grad);
+      }
       return;
     case Op::div:  // d/da = 1/b, d/db = -a/b^2 = -out/b
       kernels::binary_forward(Op::div, g, b.data, scaled);
-      kernels::accumulate_reduced(scaled, T(1), a.grad);
-      kernels::binary_forward(Op::mul, scaled, out.data, scaled);
-      kernels::accumulate_reduced(scaled, T(-1), b.grad);
+      if (a.requires_grad) kernels::accumulate_reduced(scaled, T(1), a.grad);
+      if (b.requires_grad) {
+        kernels::binary_forward(Op::mul, scaled, out.data, scaled);
+        kernels::accumulate_reduced(scaled, T(-1), b.grad);
+      }
       return;
     default: return;
   }

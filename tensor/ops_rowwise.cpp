@@ -160,8 +160,8 @@ static void mse_backward(Node<T>& out) {
   Node<T>& t = *out.inputs[1];
   const T scale = T(2) * out.grad(0, 0) / static_cast<T>(p.data.size());
   const xt::xtensor<T, 2> difference = p.data - t.data;
-  kernels::accumulate_reduced(difference, scale, p.grad);
-  kernels::accumulate_reduced(difference, -scale, t.grad);
+  if (p.requires_grad) kernels::accumulate_reduced(difference, scale, p.grad);
+  if (t.requires_grad) kernels::accumulate_reduced(difference, -scale, t.grad);
 }
 
 template <class T>

@@ -92,6 +92,16 @@ Tensor<T>::Tensor(std::initializer_list<std::initializer_list<T>> rows) : node_(
 }
 
 template <class T>
+Tensor<T>& Tensor<T>::set_requires_grad(bool requires) {
+  if (node_->op != Op::leaf) {
+    detail::fail("set_requires_grad", std::string("only leaves can be made constants; this tensor is made by ") +
+                                          op_name(node_->op) + " and follows its operands");
+  }
+  node_->requires_grad = requires;
+  return *this;
+}
+
+template <class T>
 Tensor<T> Tensor<T>::full(std::size_t rows, std::size_t cols, T value) {
   Array data({rows, cols}, value);
   return Tensor(std::move(data));
@@ -184,8 +194,12 @@ void Tensor<T>::backward() const {
   if (rows() != 1 || cols() != 1) {
     detail::fail("backward", "the output must be 1x1 (a loss), not " + shape_string());
   }
+  if (!node_->requires_grad) {
+    detail::fail("backward", "the loss depends on no tensor that requires a gradient (all are constants)");
+  }
   const std::vector<Node<T>*> order = sort_topologically(node_.get());
   for (Node<T>* node : order) {
+    if (!node->requires_grad) continue;
     if (node->grad.shape() != node->data.shape()) {
       node->grad = Array::from_shape(node->data.shape());
       node->grad.fill(T(0));
@@ -194,7 +208,9 @@ void Tensor<T>::backward() const {
     }
   }
   node_->grad(0, 0) += T(1);
-  for (auto it = order.rbegin(); it != order.rend(); ++it) backward_step(**it);
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    if ((*it)->requires_grad) backward_step(**it);
+  }
 }
 
 template <class T>

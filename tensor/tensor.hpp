@@ -63,6 +63,13 @@ class Tensor {
   std::size_t size() const { return node_->data.size(); }
   std::string shape_string() const;  // "(64x784)"
 
+  // Whether backward() computes this tensor's gradient: true for leaves unless they are made
+  // constants with set_requires_grad(false); for an op's result, whether any operand requires
+  // one. A constant's grad() stays empty.
+  bool requires_grad() const { return node_->requires_grad; }
+  // For leaves only (an op's result follows its operands): throws std::invalid_argument otherwise.
+  Tensor& set_requires_grad(bool requires);
+
   Op op() const { return node_->op; }
   const std::string& label() const { return node_->label; }
   Tensor& set_label(std::string label);
@@ -95,6 +102,16 @@ struct ScalarOf {
 template <class T>
 using Scalar = typename ScalarOf<T>::type;
 
+namespace detail {
+// The number in a mixed operation, as a 1 x 1 constant: nobody asks for its gradient.
+template <class T>
+Tensor<T> scalar_constant(T value) {
+  Tensor<T> t = Tensor<T>::full(1, 1, value);
+  t.set_requires_grad(false);
+  return t;
+}
+}  // namespace detail
+
 template <class T>
 Tensor<T> operator+(const Tensor<T>& a, const Tensor<T>& b);
 template <class T>
@@ -108,35 +125,35 @@ Tensor<T> operator-(const Tensor<T>& a);
 
 template <class T>
 Tensor<T> operator+(const Tensor<T>& a, Scalar<T> b) {
-  return a + Tensor<T>::full(1, 1, b);
+  return a + detail::scalar_constant<T>(b);
 }
 template <class T>
 Tensor<T> operator+(Scalar<T> a, const Tensor<T>& b) {
-  return Tensor<T>::full(1, 1, a) + b;
+  return detail::scalar_constant<T>(a) + b;
 }
 template <class T>
 Tensor<T> operator-(const Tensor<T>& a, Scalar<T> b) {
-  return a - Tensor<T>::full(1, 1, b);
+  return a - detail::scalar_constant<T>(b);
 }
 template <class T>
 Tensor<T> operator-(Scalar<T> a, const Tensor<T>& b) {
-  return Tensor<T>::full(1, 1, a) - b;
+  return detail::scalar_constant<T>(a) - b;
 }
 template <class T>
 Tensor<T> operator*(const Tensor<T>& a, Scalar<T> b) {
-  return a * Tensor<T>::full(1, 1, b);
+  return a * detail::scalar_constant<T>(b);
 }
 template <class T>
 Tensor<T> operator*(Scalar<T> a, const Tensor<T>& b) {
-  return Tensor<T>::full(1, 1, a) * b;
+  return detail::scalar_constant<T>(a) * b;
 }
 template <class T>
 Tensor<T> operator/(const Tensor<T>& a, Scalar<T> b) {
-  return a / Tensor<T>::full(1, 1, b);
+  return a / detail::scalar_constant<T>(b);
 }
 template <class T>
 Tensor<T> operator/(Scalar<T> a, const Tensor<T>& b) {
-  return Tensor<T>::full(1, 1, a) / b;
+  return detail::scalar_constant<T>(a) / b;
 }
 
 // Element-wise functions. pow's exponent is a constant.

@@ -65,6 +65,10 @@ struct Node {
   Array data;  // (rows, cols), row-major
   Array grad;  // same shape as data once backward() has reached the node; empty before
   Op op = Op::leaf;
+  // Whether backward() computes grad: false for constants (such as a batch of input images,
+  // whose gradient would cost as much as the first layer's weights') and for every op whose
+  // operands are all constants.
+  bool requires_grad = true;
   std::shared_ptr<Node> inputs[2];   // operands in order; unused slots are empty
   T exponent = 0;                    // Op::pow only: the constant power
   Array saved;                       // cross_entropy: the softmax probabilities, for backward

@@ -63,18 +63,19 @@ int main(int argc, char** argv) {
 
   for (std::size_t k = 0; k < count; ++k) {
     const std::size_t index = k * (test_set.count / count);
-    const float* digit = &test_set.pixels[index * 784];
+    std::vector<float> digit(784);
+    for (std::size_t i = 0; i < 784; ++i) digit[i] = test_set.level(index * 784 + i);
     char name[32];
     std::snprintf(name, sizeof name, "%04zu", k);
     labels << name << ' ' << test_set.labels[index] << '\n';
 
-    std::vector<std::uint8_t> original(784);
-    for (std::size_t i = 0; i < 784; ++i) original[i] = static_cast<std::uint8_t>(std::lround(digit[i] * 255));
+    const std::vector<std::uint8_t> original(test_set.pixels.begin() + static_cast<std::ptrdiff_t>(index * 784),
+                                             test_set.pixels.begin() + static_cast<std::ptrdiff_t>(index * 784 + 784));
     std::string pgm = "P5\n28 28\n255\n";
     pgm.append(original.begin(), original.end());
     nn::write_file_atomically((out / "original" / name).string() + ".pgm", std::vector<std::uint8_t>(pgm.begin(), pgm.end()));
 
-    const std::vector<float> big = enlarge(digit);
+    const std::vector<float> big = enlarge(digit.data());
     const int paper = uniform(190, 255), ink = uniform(0, 70);
     const std::size_t width = static_cast<std::size_t>(uniform(240, 480)), height = static_cast<std::size_t>(uniform(240, 480));
     const std::size_t left = static_cast<std::size_t>(uniform(0, static_cast<int>(width - enlarged)));

@@ -197,6 +197,39 @@ BOOST_AUTO_TEST_CASE(gradients_accumulate_like_the_scalar_engine) {
   BOOST_TEST(square.grad()(0, 0) == 0.0);
 }
 
+BOOST_AUTO_TEST_CASE(constants_get_no_gradient_and_change_no_other) {
+  // loss = sum(tanh(X @ W + B) * C) with X and C constants: W and B's gradients are those of the
+  // same graph with every leaf requiring one, and the constants X and C get none.
+  const auto x = random_array<double>(5, 4, 21), w = random_array<double>(4, 3, 22), b = random_array<double>(1, 3, 23),
+             c = random_array<double>(5, 3, 24);
+  auto loss_of = [](const Tensor<double>& X, const Tensor<double>& W, const Tensor<double>& B, const Tensor<double>& C) {
+    return sum(tanh(matmul(X, W) + B) * C);
+  };
+  Tensor<double> X(x), W(w), B(b), C(c);
+  loss_of(X, W, B, C).backward();
+  Tensor<double> Xc(x), Wc(w), Bc(b), Cc(c);
+  Xc.set_requires_grad(false);
+  Cc.set_requires_grad(false);
+  const Tensor<double> product = matmul(Xc, Wc);
+  BOOST_TEST(product.requires_grad());
+  BOOST_TEST(!(matmul(Xc, transpose(Xc)) * 2.0).requires_grad());  // constants only: a constant
+  loss_of(Xc, Wc, Bc, Cc).backward();
+  BOOST_TEST((Wc.grad() == W.grad()));
+  BOOST_TEST((Bc.grad() == B.grad()));
+  BOOST_TEST(Xc.grad().size() == 0u);
+  BOOST_TEST(Cc.grad().size() == 0u);
+  BOOST_TEST(X.grad().size() == x.size());
+
+  // Ops on constants only are constants; a loss of constants only cannot be back-propagated.
+  const Tensor<double> constant_only = sum(Xc);
+  BOOST_TEST(!constant_only.requires_grad());
+  check_error_message([&] { constant_only.backward(); },
+                      "backward: the loss depends on no tensor that requires a gradient (all are constants)");
+  check_error_message([&] { Tensor<double>(product).set_requires_grad(false); },
+                      "set_requires_grad: only leaves can be made constants; this tensor is made by matmul and follows "
+                      "its operands");
+}
+
 BOOST_AUTO_TEST_CASE(long_chain_is_sorted_and_freed_without_recursion) {
   // Registered with a 1 MiB stack like the scalar engine's deep-graph tests.
   Tensor<double> x({{0.5, 1.0}});
