@@ -86,6 +86,13 @@ struct Engine<autograd::Matrix> {
       v.node()->data = data;
     }
   }
+  // One SGD step on every element (the rule: tensor::sgd_update in tensor/array_loops.hpp).
+  static void sgd_update(Matrix& m, double* velocity, double rate, double momentum, double weight_decay) {
+    update(m, [&](std::size_t i, double& p, double g) {
+      velocity[i] = momentum * velocity[i] + (g + weight_decay * p);
+      p -= rate * velocity[i];
+    });
+  }
 };
 
 template <class T>
@@ -138,6 +145,16 @@ struct Engine<tensor::Tensor<T>> {
     const bool has_grad = m.grad().size() == m.size();
     const T* grad = m.grad().data();
     for (std::size_t i = 0; i < m.size(); ++i) update(i, data[i], has_grad ? grad[i] : T(0));
+  }
+
+  // One SGD step: tensor::sgd_update, vectorised and on TBB. A parameter that backward() never
+  // reached has a gradient of zeros.
+  static void sgd_update(Matrix& m, T* velocity, T rate, T momentum, T weight_decay) {
+    if (m.grad().size() != m.size()) {
+      m.grad() = Matrix::Array::from_shape(m.data().shape());
+      m.grad().fill(T(0));
+    }
+    tensor::sgd_update(m.data().data(), m.grad().data(), velocity, m.size(), rate, momentum, weight_decay);
   }
 };
 

@@ -97,12 +97,7 @@ class SGD final : public Optimizer<M> {
     const auto lr = static_cast<Scalar>(this->learning_rate), mu = static_cast<Scalar>(momentum_),
                wd = static_cast<Scalar>(weight_decay_);
     for (std::size_t k = 0; k < this->parameters_.size(); ++k) {
-      Scalar* v = velocity_[k].data();
-      Engine<M>::update(this->parameters_[k], [&](std::size_t i, auto& p, auto g) {
-        const Scalar gradient = static_cast<Scalar>(g) + wd * static_cast<Scalar>(p);
-        v[i] = mu * v[i] + gradient;
-        p -= lr * v[i];
-      });
+      Engine<M>::sgd_update(this->parameters_[k], velocity_[k].data(), lr, mu, wd);
     }
     ++steps_;
   }

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <type_traits>
 
+#include "tensor/parallel.hpp"
+
 namespace tensor {
 
 template <class T>
@@ -26,7 +28,23 @@ bool all_finite(const T* data, std::size_t count) {
   return true;
 }
 
+template <class T>
+void sgd_update(T* p, const T* g, T* velocity, std::size_t count, T rate, T momentum, T weight_decay) {
+  detail::parallel_chunks(count, detail::parallel_grain_elements, [&](std::size_t begin, std::size_t end) {
+    if (momentum == T(0)) {
+      for (std::size_t i = begin; i < end; ++i) p[i] -= rate * (g[i] + weight_decay * p[i]);
+      return;
+    }
+    for (std::size_t i = begin; i < end; ++i) {
+      velocity[i] = momentum * velocity[i] + (g[i] + weight_decay * p[i]);
+      p[i] -= rate * velocity[i];
+    }
+  });
+}
+
 template bool all_finite<float>(const float*, std::size_t);
 template bool all_finite<double>(const double*, std::size_t);
+template void sgd_update<float>(float*, const float*, float*, std::size_t, float, float, float);
+template void sgd_update<double>(double*, const double*, double*, std::size_t, double, double, double);
 
 }  // namespace tensor
