@@ -57,7 +57,8 @@ def main():
     def ratio(workload, other, target, what):
         ours, theirs = fastest(rows, "backprop", workload), fastest(rows, other, workload)
         if other == "sgemm bound" and ours:  # the bound at the same thread count as ours
-            theirs = (float(rows[(ours[1].replace("backprop", "sgemm bound"), workload)]["epoch_s"]), other)
+            label = ours[1].replace("backprop", "sgemm bound")
+            theirs = (float(rows[(label, workload)]["epoch_s"]), label)
         if not ours or not theirs:
             print(f"  {workload}: backprop / {what:<28} (not run)")
             return

@@ -89,7 +89,8 @@ int main(int argc, char** argv) {
   std::printf("matmul forward + backward (3 gemms)\n");
   std::printf("%-21s %8s %12s %12s %12s %12s %8s\n", "shape", "threads", "engine GF/s", "bare GF/s", "engine ms",
               "bare ms", "ratio");
-  for (Shape s : {Shape{64, 784, 128}, Shape{128, 784, 800}}) {
+  // The layers of MNIST workloads A (784-128-10, batch 64) and B (784-800-10, batch 128).
+  for (Shape s : {Shape{64, 784, 128}, Shape{64, 128, 10}, Shape{128, 784, 800}, Shape{128, 800, 10}}) {
     for (int threads : {1, 2}) bench_matmul(s, threads, runs);
   }
 

@@ -137,7 +137,8 @@ struct Engine<tensor::Tensor<T>> {
   static bool gradient_is_finite(const Matrix& m) { return tensor::all_finite(m.grad().data(), m.grad().size()); }
   static bool values_are_finite(const Matrix& m) { return tensor::all_finite(m.data().data(), m.data().size()); }
   static double item(const Matrix& m) { return m.data()(0, 0); }
-  static void zero_grad(const Matrix& m) { m.node()->grad.fill(T(0)); }
+  // Drops the gradient (kept for reuse): the next backward() writes it afresh.
+  static void zero_grad(const Matrix& m) { m.clear_grad(); }
 
   template <class Update>
   static void update(Matrix& m, const Update& update) {

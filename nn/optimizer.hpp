@@ -30,7 +30,9 @@ class Optimizer {
   // Works on `parameters` from now on (same shapes, e.g. a model's reloaded parameters).
   void rebind(std::vector<M> parameters) { parameters_ = std::move(parameters); }
 
-  // Sets every parameter's gradient to 0.
+  // Clears every parameter's gradient before the next backward(): zeros on the scalar engine;
+  // on the tensor engine the gradient is dropped (its buffer kept), and backward() writes it
+  // afresh -- an empty gradient counts as zeros everywhere in nn.
   void zero_grad() {
     for (const M& p : parameters_) Engine<M>::zero_grad(p);
   }

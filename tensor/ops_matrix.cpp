@@ -26,14 +26,21 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
   return detail::make_result(Op::matmul, std::move(out), a, b);
 }
 // dA += dOut @ B^T (m x n)(n x k);  dB += A^T @ dOut (k x m)(m x n). The transposes are gemm
-// flags on the stored arrays, and beta = 1 accumulates straight into the gradients. A constant
-// operand (a batch of inputs) gets no product at all.
+// flags on the stored arrays, and beta = 1 accumulates straight into the gradients -- or beta = 0
+// overwrites one that backward() left unzeroed because this product is its only writer. A
+// constant operand (a batch of inputs) gets no product at all.
 template <class T>
 static void matmul_backward(Node<T>& out) {
   Node<T>& a = *out.inputs[0];
   Node<T>& b = *out.inputs[1];
-  if (a.requires_grad) kernels::gemm(false, true, T(1), out.grad, b.data, T(1), a.grad);
-  if (b.requires_grad) kernels::gemm(true, false, T(1), a.data, out.grad, T(1), b.grad);
+  if (a.requires_grad) {
+    kernels::gemm(false, true, T(1), out.grad, b.data, a.grad_overwrite ? T(0) : T(1), a.grad);
+    a.grad_overwrite = false;
+  }
+  if (b.requires_grad) {
+    kernels::gemm(true, false, T(1), a.data, out.grad, b.grad_overwrite ? T(0) : T(1), b.grad);
+    b.grad_overwrite = false;
+  }
 }
 
 // out = a^T, a new array (an explicit op; matmul never needs it)

@@ -198,19 +198,47 @@ void Tensor<T>::backward() const {
     detail::fail("backward", "the loss depends on no tensor that requires a gradient (all are constants)");
   }
   const std::vector<Node<T>*> order = sort_topologically(node_.get());
+  // Who writes each gradient: a node whose only consumer is a product gets its gradient written
+  // by that product's gemm directly, with no zeroing first.
+  for (Node<T>* node : order) node->consumers = 0;
   for (Node<T>* node : order) {
     if (!node->requires_grad) continue;
-    if (node->grad.shape() != node->data.shape()) {
-      node->grad = Array::from_shape(node->data.shape());
-      node->grad.fill(T(0));
-    } else if (node->op != Op::leaf) {
-      node->grad.fill(T(0));
+    for (int k = 0; k < arity(node->op); ++k) {
+      Node<T>& input = *node->inputs[k];
+      if (!input.requires_grad) continue;
+      ++input.consumers;
+      input.grad_overwrite = node->op == Op::matmul;
     }
+  }
+  for (Node<T>* node : order) {
+    if (!node->requires_grad) continue;
+    const bool allocated = node->grad.shape() == node->data.shape();
+    if (node->op == Op::leaf && allocated) {  // a leaf's gradient accumulates across calls
+      node->grad_overwrite = false;
+      continue;
+    }
+    if (!allocated) {
+      if (node->spare_grad.shape() == node->data.shape()) {
+        node->grad = std::move(node->spare_grad);
+        node->spare_grad = Array();
+      } else {
+        node->grad = Array::from_shape(node->data.shape());
+      }
+    }
+    node->grad_overwrite = node->grad_overwrite && node->consumers == 1 && node != node_.get();
+    if (!node->grad_overwrite) node->grad.fill(T(0));
   }
   node_->grad(0, 0) += T(1);
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     if ((*it)->requires_grad) backward_step(**it);
   }
+}
+
+template <class T>
+void Tensor<T>::clear_grad() const {
+  if (node_->grad.size() == 0) return;
+  node_->spare_grad = std::move(node_->grad);
+  node_->grad = Array();
 }
 
 template <class T>

@@ -76,6 +76,12 @@ class Tensor {
   std::size_t num_inputs() const { return static_cast<std::size_t>(arity(node_->op)); }
   Tensor input(std::size_t index) const;
 
+  // Drops the gradient: grad() is empty, as if never computed, until the next backward(), which
+  // reuses the buffer and, where a single product is all that writes it, writes it directly
+  // instead of zeroing it and adding. What optimizers call between steps (zero_grad() below
+  // keeps the zeros in place instead).
+  void clear_grad() const;
+
   // Back-propagates from this tensor, which must be 1 x 1 (a loss): d(this)/d(this) = 1.
   // Throws std::invalid_argument for any other shape.
   void backward() const;

@@ -75,6 +75,12 @@ struct Node {
   std::vector<std::int32_t> labels;  // cross_entropy: the class of each row
   std::string label;                 // optional name, e.g. "W1"
   std::uint64_t visit = 0;           // number of the last graph walk that reached this node
+  Array spare_grad;                  // the buffer of a gradient dropped by clear_grad(), for reuse
+  // During backward() only: how many ops in the graph take this node as an operand, and whether
+  // grad holds garbage that its one writer, a product, overwrites (gemm with beta = 0) instead
+  // of the gradient being zeroed first and added to.
+  std::uint32_t consumers = 0;
+  bool grad_overwrite = false;
 
   Node() = default;
   Node(const Node&) = delete;

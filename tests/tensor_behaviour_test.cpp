@@ -230,6 +230,29 @@ BOOST_AUTO_TEST_CASE(constants_get_no_gradient_and_change_no_other) {
                       "its operands");
 }
 
+BOOST_AUTO_TEST_CASE(cleared_gradients_are_written_afresh_and_kept_ones_accumulate) {
+  // W's only consumer is a product, so backward() lets that gemm overwrite W's gradient
+  // (beta = 0) when there is nothing to keep -- and add to it (beta = 1) when there is.
+  const auto x = random_array<double>(3, 4, 31), w = random_array<double>(4, 2, 32);
+  Tensor<double> X(x), W(w);
+  X.set_requires_grad(false);
+  const Tensor<double> loss = sum(tanh(matmul(X, W)));
+  loss.backward();
+  const xt::xtensor<double, 2> once = W.grad();
+  loss.backward();
+  BOOST_TEST((W.grad() == 2.0 * once));  // kept: accumulated
+  W.clear_grad();
+  BOOST_TEST(W.grad().size() == 0u);
+  loss.backward();
+  BOOST_TEST((W.grad() == once));  // cleared: written afresh
+  // Two consumers (W in two products): zeroed, then both add.
+  Tensor<double> W2(w);
+  sum(matmul(X, W2) + matmul(X, W2)).backward();
+  Tensor<double> W1(w);
+  sum(matmul(X, W1)).backward();
+  BOOST_TEST((W2.grad() == 2.0 * W1.grad()));
+}
+
 BOOST_AUTO_TEST_CASE(long_chain_is_sorted_and_freed_without_recursion) {
   // Registered with a 1 MiB stack like the scalar engine's deep-graph tests.
   Tensor<double> x({{0.5, 1.0}});
