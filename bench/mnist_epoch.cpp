@@ -48,7 +48,9 @@ double peak_rss_mb() {
 }
 
 [[noreturn]] void usage_error(const char* what) {
-  std::fprintf(stderr, "bench_mnist_epoch: %s\nusage: bench_mnist_epoch --workload A|B [--threads N] [--epochs E] [--data DIR]\n", what);
+  std::fprintf(
+      stderr,
+      "bench_mnist_epoch: %s\nusage: bench_mnist_epoch --workload A|B [--threads N] [--epochs E] [--data DIR]\n", what);
   std::exit(2);
 }
 
@@ -78,11 +80,16 @@ int main(int argc, char** argv) {
     const std::string flag = argv[i];
     if (i + 1 >= argc) usage_error(("missing value after " + flag).c_str());
     const std::string value = argv[++i];
-    if (flag == "--workload") workload_name = value;
-    else if (flag == "--threads") threads = std::atoi(value.c_str());
-    else if (flag == "--epochs") epochs = std::atoi(value.c_str());
-    else if (flag == "--data") data_dir = value;
-    else usage_error(("unknown flag " + flag).c_str());
+    if (flag == "--workload")
+      workload_name = value;
+    else if (flag == "--threads")
+      threads = std::atoi(value.c_str());
+    else if (flag == "--epochs")
+      epochs = std::atoi(value.c_str());
+    else if (flag == "--data")
+      data_dir = value;
+    else
+      usage_error(("unknown flag " + flag).c_str());
   }
   if (workload_name != "A" && workload_name != "B") usage_error("--workload must be A or B");
   if (threads < 1 || epochs < 1) usage_error("--threads and --epochs must be at least 1");
@@ -99,7 +106,8 @@ int main(int argc, char** argv) {
   std::vector<double> seconds;
   for (int epoch = 0; epoch <= epochs; ++epoch) {  // epoch 0 warms up
     const std::vector<std::size_t> order = nn::shuffled_indices(train_set.count, shuffle_rng);
-    const nn::EpochResult result = nn::train_batches(model, optimizer, train_set, workload.batch, order, 0, pixels_as_they_are);
+    const nn::EpochResult result =
+        nn::train_batches(model, optimizer, train_set, workload.batch, order, 0, pixels_as_they_are);
     std::printf("epoch %d%s: %.3f s, mean loss %.4f\n", epoch, epoch == 0 ? " (warm-up)" : "", result.seconds,
                 result.mean_loss);
     if (epoch > 0) seconds.push_back(result.seconds);
@@ -108,9 +116,9 @@ int main(int argc, char** argv) {
   const std::size_t n = seconds.size();
   const double median = n % 2 ? seconds[n / 2] : (seconds[n / 2 - 1] + seconds[n / 2]) / 2;
   const double accuracy = nn::evaluate(model, test_set, pixels_as_they_are).accuracy;
-  std::printf("RESULT engine=backprop workload=%s threads=%d epoch_s=%.4f samples_per_s=%.0f peak_rss_mb=%.0f accuracy=%.4f\n",
-              workload_name.c_str(), threads, median, static_cast<double>(train_set.count) / median, peak_rss_mb(),
-              accuracy);
+  std::printf(
+      "RESULT engine=backprop workload=%s threads=%d epoch_s=%.4f samples_per_s=%.0f peak_rss_mb=%.0f accuracy=%.4f\n",
+      workload_name.c_str(), threads, median, static_cast<double>(train_set.count) / median, peak_rss_mb(), accuracy);
 
   const std::size_t full_batches = train_set.count / workload.batch, rest = train_set.count % workload.batch;
   const double bound = static_cast<double>(full_batches) * products_seconds(workload.batch, workload.hidden) +

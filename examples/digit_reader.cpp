@@ -22,14 +22,15 @@ DigitReader::DigitReader(const std::string& model_path)
 Reading DigitReader::read(const nn::GrayImage& picture, nn::Invert invert, bool as_is, const std::string& name) const {
   Reading reading;
   reading.digit = as_is ? nn::digit_as_is(picture, invert, name) : nn::prepare_digit(picture, invert, name);
-  const auto x = nn::Engine<tensor::Tensor<float>>::build(1, reading.digit.pixels.size(), [&](std::size_t, std::size_t j) {
-    return (reading.digit.pixels[j] / 255.0 - normalisation_.mean) / normalisation_.std;
-  });
+  const auto x =
+      nn::Engine<tensor::Tensor<float>>::build(1, reading.digit.pixels.size(), [&](std::size_t, std::size_t j) {
+        return (reading.digit.pixels[j] / 255.0 - normalisation_.mean) / normalisation_.std;
+      });
   std::lock_guard<std::mutex> lock(model_mutex_);
   const tensor::Tensor<float> probabilities = model_(x);
   for (std::size_t c = 0; c < 10; ++c) reading.probabilities[c] = probabilities.data()(0, c);
-  reading.best = static_cast<std::size_t>(
-      std::max_element(reading.probabilities.begin(), reading.probabilities.end()) - reading.probabilities.begin());
+  reading.best = static_cast<std::size_t>(std::max_element(reading.probabilities.begin(), reading.probabilities.end()) -
+                                          reading.probabilities.begin());
   return reading;
 }
 
@@ -58,7 +59,8 @@ std::string terminal_picture(const Reading& reading) {
       const std::size_t digit = y - first_bar_row;
       const float p = reading.probabilities[digit];
       char value[32];
-      std::snprintf(value, sizeof value, "   %zu %c %.4f", digit, digit == reading.best ? '*' : ' ', static_cast<double>(p));
+      std::snprintf(value, sizeof value, "   %zu %c %.4f", digit, digit == reading.best ? '*' : ' ',
+                    static_cast<double>(p));
       text += value;
       const auto bar = static_cast<std::size_t>(std::lround(p * bar_width));
       if (bar > 0) text += ' ' + std::string(bar, '#');

@@ -93,7 +93,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 10))
       ->capture_default_str();
   predict_cmd->add_flag("--show", predict.show, "draw the 28x28 the model saw and its probabilities");
-  predict_cmd->add_option("--save-prepared", predict.prepared_dir, "write the 28x28 the model saw here (PNG per image)");
+  predict_cmd->add_option("--save-prepared", predict.prepared_dir,
+                          "write the 28x28 the model saw here (PNG per image)");
   predict_cmd->add_option("images", predict.images, "PNG, JPEG, BMP or PGM/PPM files, or folders of them")->required();
 
   mnist_tool::ServeOptions serve;

@@ -50,9 +50,11 @@ std::vector<std::string> expand_folders(const std::vector<std::string>& argument
 
 void print_reading(const std::string& name, const Reading& reading, const PredictOptions& o) {
   const auto order = DigitReader::ranking(reading);
-  std::printf("%s: %zu (probability %.4f)", name.c_str(), reading.best, static_cast<double>(reading.probabilities[reading.best]));
+  std::printf("%s: %zu (probability %.4f)", name.c_str(), reading.best,
+              static_cast<double>(reading.probabilities[reading.best]));
   for (std::size_t k = 1; k < std::min<std::size_t>(o.top, order.size()); ++k) {
-    std::printf("%s %zu (%.4f)", k == 1 ? ", then" : ",", order[k], static_cast<double>(reading.probabilities[order[k]]));
+    std::printf("%s %zu (%.4f)", k == 1 ? ", then" : ",", order[k],
+                static_cast<double>(reading.probabilities[order[k]]));
   }
   std::printf("\n");
   if (o.show) {
@@ -84,7 +86,8 @@ int predict(const PredictOptions& o) {
       ++failed;
     }
   }
-  if (failed > 0 && files.size() > 1) std::fprintf(stderr, "mnist: %zu of %zu images could not be read\n", failed, files.size());
+  if (failed > 0 && files.size() > 1)
+    std::fprintf(stderr, "mnist: %zu of %zu images could not be read\n", failed, files.size());
   return failed > 0 ? 2 : 0;
 }
 

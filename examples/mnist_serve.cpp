@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -62,7 +63,7 @@ nn::GrayImage image_from_json(const std::string& body) {
     if (!level.is_number() || !(level.get<double>() >= 0 && level.get<double>() <= 255)) {
       nn::input_error(where, "\"pixels\" must hold numbers from 0 to 255");
     }
-    image.pixels.push_back(static_cast<std::uint8_t>(level.get<double>() + 0.5));
+    image.pixels.push_back(static_cast<std::uint8_t>(std::lround(level.get<double>())));
   }
   return image;
 }
@@ -76,7 +77,8 @@ nlohmann::json reading_json(const Reading& reading) {
 
 void predict(const DigitReader& reader, const httplib::Request& request, httplib::Response& response) {
   try {
-    const nn::Invert invert = nn::parse_invert(request.has_param("invert") ? request.get_param_value("invert") : "auto");
+    const nn::Invert invert =
+        nn::parse_invert(request.has_param("invert") ? request.get_param_value("invert") : "auto");
     const bool as_is = request.has_param("as_is") && request.get_param_value("as_is") == "yes";
     const bool is_json = request.get_header_value("Content-Type").rfind("application/json", 0) == 0;
     const nn::GrayImage image =
@@ -153,19 +155,21 @@ int serve(const ServeOptions& o) {
   // Errors the server makes itself (404, 413, ...) get a JSON body too.
   server.set_error_handler([](const httplib::Request&, httplib::Response& response) {
     if (response.body.empty()) {
-      const std::string message = response.status == 413 ? "request body over 1 MB"
+      const std::string message = response.status == 413   ? "request body over 1 MB"
                                   : response.status == 404 ? "no such page: GET / or POST /predict"
                                                            : "HTTP status " + std::to_string(response.status);
       reply_json(response, response.status, {{"error", message}});
     }
   });
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& response, std::exception_ptr) {
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& response, const std::exception_ptr&) {
     reply_json(response, 500, {{"error", "internal error"}});
   });
 
   const StopOnSignal stop_on_signal(server);
   const int port = o.port == 0 ? server.bind_to_any_port(o.host) : (server.bind_to_port(o.host, o.port) ? o.port : -1);
-  if (port < 0) nn::input_error(o.host + ":" + std::to_string(o.port), "cannot listen there (in use, or not this machine's address)");
+  if (port < 0)
+    nn::input_error(o.host + ":" + std::to_string(o.port),
+                    "cannot listen there (in use, or not this machine's address)");
   std::printf("serving on http://%s:%d/\n", o.host.c_str(), port);
   std::fflush(stdout);
   if (!server.listen_after_bind()) throw std::runtime_error("the server stopped unexpectedly");

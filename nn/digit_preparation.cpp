@@ -178,7 +178,8 @@ PreparedDigit prepare_digit(const GrayImage& picture, Invert invert, const std::
     const float* source = &level[y * w];
     for (std::size_t out = 0; out < digit_side; ++out) {
       float sum = 0;
-      for (std::size_t k = 0; k < columns[out].weights.size(); ++k) sum += columns[out].weights[k] * source[columns[out].first + k];
+      for (std::size_t k = 0; k < columns[out].weights.size(); ++k)
+        sum += columns[out].weights[k] * source[columns[out].first + k];
       across[(y - box.y0) * digit_side + out] = sum;
     }
   }

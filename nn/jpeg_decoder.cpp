@@ -48,8 +48,7 @@ void note_warning(j_common_ptr info, int level) {
 void limit_scans(j_common_ptr info) {
   auto* decoder = reinterpret_cast<Decoder*>(info);  // `info` is the first member
   if (decoder->info.input_scan_number > max_scans) {
-    std::snprintf(decoder->errors.message, sizeof decoder->errors.message, "more than %d progressive scans",
-                  max_scans);
+    std::snprintf(decoder->errors.message, sizeof decoder->errors.message, "more than %d progressive scans", max_scans);
     std::longjmp(decoder->errors.jump, 1);
   }
 }

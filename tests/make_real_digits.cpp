@@ -33,13 +33,14 @@ std::vector<float> enlarge(const float* digit) {
   const double step = 28.0 / enlarged;
   for (std::size_t y = 0; y < enlarged; ++y) {
     for (std::size_t x = 0; x < enlarged; ++x) {
-      const double sy = std::clamp((y + 0.5) * step - 0.5, 0.0, 27.0), sx = std::clamp((x + 0.5) * step - 0.5, 0.0, 27.0);
+      const double sy = std::clamp((y + 0.5) * step - 0.5, 0.0, 27.0),
+                   sx = std::clamp((x + 0.5) * step - 0.5, 0.0, 27.0);
       const auto y0 = static_cast<std::size_t>(sy), x0 = static_cast<std::size_t>(sx);
       const std::size_t y1 = std::min<std::size_t>(y0 + 1, 27), x1 = std::min<std::size_t>(x0 + 1, 27);
       const double fy = sy - y0, fx = sx - x0;
-      out[y * enlarged + x] = static_cast<float>(
-          (1 - fy) * ((1 - fx) * digit[y0 * 28 + x0] + fx * digit[y0 * 28 + x1]) +
-          fy * ((1 - fx) * digit[y1 * 28 + x0] + fx * digit[y1 * 28 + x1]));
+      out[y * enlarged + x] =
+          static_cast<float>((1 - fy) * ((1 - fx) * digit[y0 * 28 + x0] + fx * digit[y0 * 28 + x1]) +
+                             fy * ((1 - fx) * digit[y1 * 28 + x0] + fx * digit[y1 * 28 + x1]));
     }
   }
   return out;
@@ -73,11 +74,13 @@ int main(int argc, char** argv) {
                                              test_set.pixels.begin() + static_cast<std::ptrdiff_t>(index * 784 + 784));
     std::string pgm = "P5\n28 28\n255\n";
     pgm.append(original.begin(), original.end());
-    nn::write_file_atomically((out / "original" / name).string() + ".pgm", std::vector<std::uint8_t>(pgm.begin(), pgm.end()));
+    nn::write_file_atomically((out / "original" / name).string() + ".pgm",
+                              std::vector<std::uint8_t>(pgm.begin(), pgm.end()));
 
     const std::vector<float> big = enlarge(digit.data());
     const int paper = uniform(190, 255), ink = uniform(0, 70);
-    const std::size_t width = static_cast<std::size_t>(uniform(240, 480)), height = static_cast<std::size_t>(uniform(240, 480));
+    const std::size_t width = static_cast<std::size_t>(uniform(240, 480)),
+                      height = static_cast<std::size_t>(uniform(240, 480));
     const std::size_t left = static_cast<std::size_t>(uniform(0, static_cast<int>(width - enlarged)));
     const std::size_t top = static_cast<std::size_t>(uniform(0, static_cast<int>(height - enlarged)));
     std::vector<std::uint8_t> picture(width * height, static_cast<std::uint8_t>(paper));
@@ -88,7 +91,8 @@ int main(int argc, char** argv) {
       }
     }
     nn::write_png((out / "pictures" / name).string() + ".png", width, height, 1, picture);
-    nn::write_file_atomically((out / "pictures" / name).string() + ".jpg", encode_gray_jpeg(picture, width, height, 85));
+    nn::write_file_atomically((out / "pictures" / name).string() + ".jpg",
+                              encode_gray_jpeg(picture, width, height, 85));
   }
   return 0;
 }

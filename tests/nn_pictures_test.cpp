@@ -24,16 +24,18 @@ Bytes encode_jpeg(const nn::GrayImage& image, int quality) {
 
 // A ring (a "0") of outer radii rx x ry and stroke `thickness`, centred at (cx, cy), in ink
 // level `ink` on paper level `paper`, anti-aliased by 4x4 supersampling.
-nn::GrayImage ring(std::size_t width, std::size_t height, double cx, double cy, double rx, double ry,
-                   double thickness, int paper, int ink) {
+nn::GrayImage ring(std::size_t width, std::size_t height, double cx, double cy, double rx, double ry, double thickness,
+                   int paper, int ink) {
   nn::GrayImage image{width, height, std::vector<std::uint8_t>(width * height)};
   for (std::size_t y = 0; y < height; ++y) {
     for (std::size_t x = 0; x < width; ++x) {
       int covered = 0;
       for (int sy = 0; sy < 4; ++sy) {
         for (int sx = 0; sx < 4; ++sx) {
-          const double px = static_cast<double>(x) + (sx + 0.5) / 4 - cx, py = static_cast<double>(y) + (sy + 0.5) / 4 - cy;
-          const double outer = std::hypot(px / rx, py / ry), inner = std::hypot(px / (rx - thickness), py / (ry - thickness));
+          const double px = static_cast<double>(x) + (sx + 0.5) / 4 - cx,
+                       py = static_cast<double>(y) + (sy + 0.5) / 4 - cy;
+          const double outer = std::hypot(px / rx, py / ry),
+                       inner = std::hypot(px / (rx - thickness), py / (ry - thickness));
           covered += outer <= 1 && inner >= 1;
         }
       }
@@ -44,7 +46,7 @@ nn::GrayImage ring(std::size_t width, std::size_t height, double cx, double cy, 
 }
 
 struct Shape {
-  double mass_x = 0, mass_y = 0;             // centre of mass, pixel i spanning [i, i + 1)
+  double mass_x = 0, mass_y = 0;                // centre of mass, pixel i spanning [i, i + 1)
   std::size_t height = 0, width = 0, peak = 0;  // extent of non-zero pixels; brightest level
 };
 
@@ -134,14 +136,15 @@ BOOST_AUTO_TEST_CASE(bmp_rows_are_read_in_either_order) {
     BOOST_TEST(image.pixels[2] < image.pixels[3]);  // blue is darker than red in luminance
   }
   Bytes huge = bmp(-2, top_down);
-  huge[18] = 0x50, huge[19] = 0xC3;  // width 50000
+  huge[18] = 0x50, huge[19] = 0xC3;                                    // width 50000
   huge[22] = 0xB0, huge[23] = 0x3C, huge[24] = 0xFF, huge[25] = 0xFF;  // height -50000
   check_refused([&] { nn::decode_gray_image(huge, "huge.bmp"); }, {"huge.bmp", "50000x50000 pixels is too large"});
 }
 
 BOOST_AUTO_TEST_CASE(a_digit_anywhere_is_scaled_to_20_and_centred_by_mass) {
   // A tall "0", dark on light paper, off-centre on a 300 x 200 picture.
-  const nn::PreparedDigit digit = nn::prepare_digit(ring(300, 200, 210, 80, 35, 60, 12, 240, 30), nn::Invert::automatic, "ring");
+  const nn::PreparedDigit digit =
+      nn::prepare_digit(ring(300, 200, 210, 80, 35, 60, 12, 240, 30), nn::Invert::automatic, "ring");
   BOOST_TEST(digit.inverted);
   const Shape shape = shape_of(digit);
   BOOST_TEST(std::abs(shape.mass_x - 14.5) < 0.1, "centre of mass x " << shape.mass_x);
@@ -153,8 +156,10 @@ BOOST_AUTO_TEST_CASE(a_digit_anywhere_is_scaled_to_20_and_centred_by_mass) {
 }
 
 BOOST_AUTO_TEST_CASE(size_position_and_polarity_do_not_change_the_result) {
-  const nn::PreparedDigit big = nn::prepare_digit(ring(300, 200, 210, 80, 35, 60, 12, 240, 30), nn::Invert::automatic, "big");
-  const nn::PreparedDigit small = nn::prepare_digit(ring(90, 120, 30, 50, 35.0 / 3, 20, 4, 240, 30), nn::Invert::automatic, "small");
+  const nn::PreparedDigit big =
+      nn::prepare_digit(ring(300, 200, 210, 80, 35, 60, 12, 240, 30), nn::Invert::automatic, "big");
+  const nn::PreparedDigit small =
+      nn::prepare_digit(ring(90, 120, 30, 50, 35.0 / 3, 20, 4, 240, 30), nn::Invert::automatic, "small");
   BOOST_TEST(mean_difference(big, small) < 1.5);  // of 255 levels: the resampling differs slightly
 
   nn::GrayImage light_on_dark = ring(300, 200, 210, 80, 35, 60, 12, 240, 30);
@@ -171,7 +176,8 @@ BOOST_AUTO_TEST_CASE(gray_noisy_paper_becomes_black) {
   std::uniform_int_distribution<int> noise(-12, 12);
   for (std::uint8_t& v : picture.pixels) v = static_cast<std::uint8_t>(std::clamp(v + noise(rng), 0, 255));
   const nn::PreparedDigit digit = nn::prepare_digit(picture, nn::Invert::automatic, "noisy");
-  const nn::PreparedDigit clean = nn::prepare_digit(ring(240, 240, 100, 140, 40, 60, 10, 170, 60), nn::Invert::automatic, "clean");
+  const nn::PreparedDigit clean =
+      nn::prepare_digit(ring(240, 240, 100, 140, 40, 60, 10, 170, 60), nn::Invert::automatic, "clean");
   BOOST_TEST(mean_difference(digit, clean) < 3.0);
   // Far from the ink (the four corners' 4 x 4 blocks) the paper is black.
   for (std::size_t y : {0u, 1u, 2u, 3u, 24u, 25u, 26u, 27u}) {
@@ -186,7 +192,8 @@ BOOST_AUTO_TEST_CASE(blank_pictures_are_refused) {
   nn::GrayImage noise = uniform;
   std::mt19937 rng(3);
   for (std::uint8_t& v : noise.pixels) v = static_cast<std::uint8_t>(200 + rng() % 12);
-  check_refused([&] { nn::prepare_digit(noise, nn::Invert::automatic, "noise.jpg"); }, {"noise.jpg", "blank image", "contrast"});
+  check_refused([&] { nn::prepare_digit(noise, nn::Invert::automatic, "noise.jpg"); },
+                {"noise.jpg", "blank image", "contrast"});
 }
 
 BOOST_AUTO_TEST_CASE(pictures_taken_as_is_must_be_28x28) {
@@ -196,8 +203,11 @@ BOOST_AUTO_TEST_CASE(pictures_taken_as_is_must_be_28x28) {
   BOOST_TEST(digit.inverted);
   BOOST_TEST(digit.pixels[14 * 28 + 14] == 245);
   BOOST_TEST(digit.pixels[0] == 5);
-  check_refused([&] { nn::digit_as_is(nn::GrayImage{27, 28, std::vector<std::uint8_t>(27 * 28)}, nn::Invert::no, "a.png"); },
-                {"a.png", "27x28", "must be 28x28"});
+  check_refused(
+      [&] {
+        nn::digit_as_is(nn::GrayImage{27, 28, std::vector<std::uint8_t>(27 * 28)}, nn::Invert::no, "a.png");
+      },
+      {"a.png", "27x28", "must be 28x28"});
   BOOST_CHECK_THROW(nn::parse_invert("sometimes"), std::invalid_argument);
   BOOST_TEST((nn::parse_invert("yes") == nn::Invert::yes));
 }

@@ -202,9 +202,8 @@ BOOST_AUTO_TEST_CASE(constants_get_no_gradient_and_change_no_other) {
   // same graph with every leaf requiring one, and the constants X and C get none.
   const auto x = random_array<double>(5, 4, 21), w = random_array<double>(4, 3, 22), b = random_array<double>(1, 3, 23),
              c = random_array<double>(5, 3, 24);
-  auto loss_of = [](const Tensor<double>& X, const Tensor<double>& W, const Tensor<double>& B, const Tensor<double>& C) {
-    return sum(tanh(matmul(X, W) + B) * C);
-  };
+  auto loss_of = [](const Tensor<double>& X, const Tensor<double>& W, const Tensor<double>& B,
+                    const Tensor<double>& C) { return sum(tanh(matmul(X, W) + B) * C); };
   Tensor<double> X(x), W(w), B(b), C(c);
   loss_of(X, W, B, C).backward();
   Tensor<double> Xc(x), Wc(w), Bc(b), Cc(c);
