@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "tensor/tensor.hpp"
+
 namespace nn {
 
 enum class Activation { identity, tanh, relu, sigmoid, softmax };
@@ -24,6 +26,25 @@ M activate(const M& z, Activation activation) {
     case Activation::identity: break;
   }
   return z;
+}
+
+// f(z + bias) for a layer's product z and bias row. On the scalar engine an add and then the
+// activation, each a step of the graph to look at.
+template <class M>
+M activate_biased(const M& z, const M& bias, Activation activation) {
+  return activate(z + bias, activation);
+}
+
+// On the tensor engine tanh, relu and sigmoid are fused with the bias into one op (one pass over
+// the layer's output each way instead of two).
+template <class T>
+tensor::Tensor<T> activate_biased(const tensor::Tensor<T>& z, const tensor::Tensor<T>& bias, Activation activation) {
+  switch (activation) {
+    case Activation::tanh: return bias_tanh(z, bias);
+    case Activation::relu: return bias_relu(z, bias);
+    case Activation::sigmoid: return bias_sigmoid(z, bias);
+    default: return activate(z + bias, activation);
+  }
 }
 
 }  // namespace nn

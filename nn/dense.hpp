@@ -31,7 +31,7 @@ struct Dense {
   // X @ W + B: (batch x neurons)
   M pre_activation(const M& x) const { return matmul(x, weight) + bias; }
   // f(X @ W + B)
-  M operator()(const M& x) const { return activate(pre_activation(x), activation); }
+  M operator()(const M& x) const { return activate_biased(matmul(x, weight), bias, activation); }
 };
 
 // One neuron: Y = f(X @ w + b) with w (inputs x 1) and b (1 x 1), for a batch of inputs.

@@ -53,5 +53,7 @@ template <class T>
 void matrix_backward(Node<T>& out);
 template <class T>
 void rowwise_backward(Node<T>& out);
+template <class T>
+void fused_backward(Node<T>& out);
 
 }  // namespace tensor::detail

@@ -24,6 +24,9 @@ const char* op_name(Op op) {
     case Op::tanh: return "tanh";
     case Op::relu: return "relu";
     case Op::sigmoid: return "sigmoid";
+    case Op::bias_tanh: return "bias_tanh";
+    case Op::bias_relu: return "bias_relu";
+    case Op::bias_sigmoid: return "bias_sigmoid";
     case Op::matmul: return "matmul";
     case Op::transpose: return "transpose";
     case Op::sum: return "sum";
@@ -171,6 +174,9 @@ void backward_step(Node<T>& out) {
     case Op::tanh:
     case Op::relu:
     case Op::sigmoid: detail::elementwise_backward(out); return;
+    case Op::bias_tanh:
+    case Op::bias_relu:
+    case Op::bias_sigmoid: detail::fused_backward(out); return;
     case Op::matmul:
     case Op::transpose:
     case Op::sum:

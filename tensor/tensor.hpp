@@ -176,6 +176,16 @@ Tensor<T> relu(const Tensor<T>& x);  // derivative at exactly 0 is 0
 template <class T>
 Tensor<T> sigmoid(const Tensor<T>& x);
 
+// A layer's activation of its pre-activation z (m x n) plus its bias row (1 x n): tanh(z + bias)
+// and so on, as one op -- one pass over the data each way instead of two, and no intermediate
+// z + bias array. The values and gradients of the two ops (to the last bit or so).
+template <class T>
+Tensor<T> bias_tanh(const Tensor<T>& z, const Tensor<T>& bias);
+template <class T>
+Tensor<T> bias_relu(const Tensor<T>& z, const Tensor<T>& bias);
+template <class T>
+Tensor<T> bias_sigmoid(const Tensor<T>& z, const Tensor<T>& bias);
+
 // (m x k) @ (k x n) -> (m x n), on BLAS gemm.
 template <class T>
 Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b);

@@ -27,6 +27,10 @@ enum class Op : std::uint8_t {
   tanh,
   relu,
   sigmoid,
+  // a layer's bias and activation in one pass: f(z + bias), bias a (1 x n) row
+  bias_tanh,
+  bias_relu,
+  bias_sigmoid,
   // the lecture's @, and A^T
   matmul,
   transpose,
@@ -53,6 +57,9 @@ constexpr int arity(Op op) {
     case Op::mul:
     case Op::div:
     case Op::matmul:
+    case Op::bias_tanh:
+    case Op::bias_relu:
+    case Op::bias_sigmoid:
     case Op::mse: return 2;
     default: return 1;
   }

@@ -252,6 +252,30 @@ BOOST_AUTO_TEST_CASE(cleared_gradients_are_written_afresh_and_kept_ones_accumula
   BOOST_TEST((W2.grad() == 2.0 * W1.grad()));
 }
 
+BOOST_AUTO_TEST_CASE(fused_bias_activations_equal_the_two_ops) {
+  using Fn = Tensor<float> (*)(const Tensor<float>&, const Tensor<float>&);
+  using Unary = Tensor<float> (*)(const Tensor<float>&);
+  const std::vector<std::pair<Fn, Unary>> pairs = {{&tensor::bias_tanh<float>, &tensor::tanh<float>},
+                                                   {&tensor::bias_relu<float>, &tensor::relu<float>},
+                                                   {&tensor::bias_sigmoid<float>, &tensor::sigmoid<float>}};
+  for (const auto& [fused, activation] : pairs) {
+    // 64 x 128: rows a multiple of the vector width, so the very same float operations.
+    const auto x = random_array<float>(64, 30, 41), w = random_array<float>(30, 128, 42),
+               b = random_array<float>(1, 128, 43), c = random_array<float>(64, 128, 44);
+    Tensor<float> X(x), W1(w), B1(b), W2(w), B2(b), C(c);
+    X.set_requires_grad(false);
+    C.set_requires_grad(false);
+    const Tensor<float> one = fused(matmul(X, W1), B1), two = activation(matmul(X, W2) + B2);
+    BOOST_TEST((one.data() == two.data()));
+    sum(one * C).backward();
+    sum(two * C).backward();
+    BOOST_TEST((W1.grad() == W2.grad()));
+    BOOST_TEST((B1.grad() == B2.grad()));
+  }
+  check_error_message([] { tensor::bias_tanh(Tensor<double>::zeros(3, 4), Tensor<double>::zeros(3, 4)); },
+                      "bias_tanh: bias (3x4) for (3x4): need a (1x4) row");
+}
+
 BOOST_AUTO_TEST_CASE(long_chain_is_sorted_and_freed_without_recursion) {
   // Registered with a 1 MiB stack like the scalar engine's deep-graph tests.
   Tensor<double> x({{0.5, 1.0}});

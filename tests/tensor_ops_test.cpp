@@ -106,6 +106,21 @@ std::vector<OpCase> op_cases() {
   cases.push_back({"tanh(X@W+B)",
                    [](const std::vector<Tensor>& in) { return tanh(matmul(in[0], in[1]) + in[2]); },
                    {{4, 3}, {3, 5}, {1, 5}}});
+  // The fused layer ops, alone (rows of 1, 5 and 11 elements: vector and scalar paths) and in a
+  // layer whose product feeds only them.
+  for (S z : {S{1, 1}, S{3, 5}, S{4, 11}}) {
+    const S bias{1, z[1]};
+    cases.push_back({"bias_tanh", [](const std::vector<Tensor>& in) { return bias_tanh(in[0], in[1]); }, {z, bias}});
+    cases.push_back({"bias_relu", [](const std::vector<Tensor>& in) { return bias_relu(in[0], in[1]); }, {z, bias}});
+    cases.push_back(
+        {"bias_sigmoid", [](const std::vector<Tensor>& in) { return bias_sigmoid(in[0], in[1]); }, {z, bias}});
+  }
+  cases.push_back({"bias_tanh(X@W, B)",
+                   [](const std::vector<Tensor>& in) { return bias_tanh(matmul(in[0], in[1]), in[2]); },
+                   {{4, 3}, {3, 5}, {1, 5}}});
+  cases.push_back({"bias_relu(Z, B) * Z",
+                   [](const std::vector<Tensor>& in) { return bias_relu(in[0], in[1]) * in[0]; },
+                   {{3, 5}, {1, 5}}});
   cases.push_back({"mse", [](const std::vector<Tensor>& in) { return mse(in[0], in[1]); }, {{3, 4}, {3, 4}}});
   cases.push_back({"mse 1x1", [](const std::vector<Tensor>& in) { return mse(in[0], in[1]); }, {{1, 1}, {1, 1}}});
   for (S s : std::vector<S>{{1, 1}, {1, 5}, {4, 3}, {6, 10}}) {

@@ -1,0 +1,92 @@
+// Fused ops: a layer's bias and activation, f(z + bias), in one op. Forward, row by row, adds the
+// bias and applies f while the row is in the L1 cache; backward computes f'(y) * dy once and
+// hands it to both operands. The steps are the kernels of the two separate ops (add, then
+// tanh/relu/sigmoid), so the results are theirs -- but for the last bit where a row's length is
+// not a multiple of the vector width, as the activation's vector and scalar paths then split
+// the elements differently.
+
+#include "tensor/graph_building.hpp"
+#include "tensor/kernels.hpp"
+#include "tensor/parallel.hpp"
+
+namespace tensor {
+namespace {
+
+// The element-wise op each fused op applies after the bias.
+Op activation_of(Op fused) {
+  switch (fused) {
+    case Op::bias_tanh: return Op::tanh;
+    case Op::bias_relu: return Op::relu;
+    default: return Op::sigmoid;
+  }
+}
+
+template <class T>
+Tensor<T> bias_activation(Op op, const Tensor<T>& z, const Tensor<T>& bias) {
+  detail::require_non_empty(op_name(op), z);
+  detail::require_non_empty(op_name(op), bias);
+  if (bias.rows() != 1 || bias.cols() != z.cols()) {
+    detail::fail(op_name(op), "bias " + detail::shape_of(bias) + " for " + detail::shape_of(z) + ": need a (1x" +
+                                  std::to_string(z.cols()) + ") row");
+  }
+  const std::size_t rows = z.rows(), cols = z.cols();
+  xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({rows, cols});
+  const Op activation = activation_of(op);
+  detail::parallel_chunks(rows, detail::row_grain(cols), [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const T* zi = &z.data()(i, 0);
+      const T* b = bias.data().data();
+      T* yi = &out(i, 0);
+      for (std::size_t j = 0; j < cols; ++j) yi[j] = zi[j] + b[j];
+      kernels::unary_forward(activation, yi, yi, cols, T(0));
+    }
+  });
+  return detail::make_result(op, std::move(out), z, bias);
+}
+
+}  // namespace
+
+template <class T>
+Tensor<T> bias_tanh(const Tensor<T>& z, const Tensor<T>& bias) {
+  return bias_activation(Op::bias_tanh, z, bias);
+}
+template <class T>
+Tensor<T> bias_relu(const Tensor<T>& z, const Tensor<T>& bias) {
+  return bias_activation(Op::bias_relu, z, bias);
+}
+template <class T>
+Tensor<T> bias_sigmoid(const Tensor<T>& z, const Tensor<T>& bias) {
+  return bias_activation(Op::bias_sigmoid, z, bias);
+}
+
+// d(z + bias) = f'(y) * dy, from y alone (relu: y > 0 exactly where z + bias > 0); z's gradient
+// gets it whole, the bias's summed over rows. Written straight into z's gradient when that is
+// z's only use (a product's output, as in every layer) and so starts at zero.
+template <class T>
+void detail::fused_backward(Node<T>& out) {
+  Node<T>& z = *out.inputs[0];
+  Node<T>& bias = *out.inputs[1];
+  const Op activation = activation_of(out.op);
+  const bool z_gets_it_alone = z.requires_grad && z.consumers == 1;
+  xt::xtensor<T, 2> separate;
+  xt::xtensor<T, 2>& d_sum = z_gets_it_alone ? z.grad : separate;
+  if (!z_gets_it_alone) {
+    separate = xt::xtensor<T, 2>::from_shape(out.data.shape());
+    separate.fill(T(0));
+  }
+  kernels::unary_backward(activation, out.data.data(), out.data.data(), out.grad.data(), d_sum.data(), out.data.size(),
+                          T(0));
+  if (bias.requires_grad) kernels::accumulate_reduced(d_sum, T(1), bias.grad);
+  if (z.requires_grad && !z_gets_it_alone) kernels::accumulate_reduced(d_sum, T(1), z.grad);
+}
+
+template Tensor<float> bias_tanh(const Tensor<float>&, const Tensor<float>&);
+template Tensor<double> bias_tanh(const Tensor<double>&, const Tensor<double>&);
+template Tensor<float> bias_relu(const Tensor<float>&, const Tensor<float>&);
+template Tensor<double> bias_relu(const Tensor<double>&, const Tensor<double>&);
+template Tensor<float> bias_sigmoid(const Tensor<float>&, const Tensor<float>&);
+template Tensor<double> bias_sigmoid(const Tensor<double>&, const Tensor<double>&);
+template void detail::fused_backward(Node<float>&);
+template void detail::fused_backward(Node<double>&);
+
+}  // namespace tensor
