@@ -71,11 +71,24 @@ def main():
     ratio("A", "sgemm bound", 1.25, "sgemm bound")
     ratio("B", "sgemm bound", 1.2, "sgemm bound")
     ratio("B", "PyTorch", 0.7, "fastest PyTorch")
+
     best_a = fastest(rows, "backprop", "A")
     if best_a:
         rss = int(rows[(best_a[1], "A")]["peak_rss_mb"])
         print(f"  A: peak RSS of backprop ({best_a[1].split(',')[1]})        {rss} MB"
               f"                   target <= 400   {'met' if rss <= 400 else 'NOT met'}")
+
+    print("\nOne thread each (on a shared VM, runs on one core vary least):")
+    for workload in "AB":
+        ours = rows.get(("backprop,1 thread", workload))
+        if not ours:
+            continue
+        for label in ("PyTorch,1 thread", "numpy,OpenBLAS 1", "sgemm bound,1 thread"):
+            theirs = rows.get((label, workload))
+            if theirs:
+                value = float(ours["epoch_s"]) / float(theirs["epoch_s"])
+                print(f"  {workload}: backprop / {label.replace(',', ', '):<26} {float(ours['epoch_s']):.3f} / "
+                      f"{float(theirs['epoch_s']):.3f} s = {value:5.2f}")
 
     with open(sys.argv[2]) as f:
         print("\n" + f.read().rstrip())
