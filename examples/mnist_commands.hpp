@@ -50,7 +50,7 @@ struct PredictOptions {
   bool as_is = false;               // 28x28 pictures already prepared like MNIST: no preparation
   std::size_t top = 1;              // digits printed per image, most likely first
   bool show = false;                // print the 28x28 the model saw and a bar chart
-  std::string prepared_dir;         // write the 28x28 the model saw here, as <name>.png
+  std::string prepared_dir;         // write the 28x28 the model saw here, as <stem>.png (<stem>-2.png...)
 };
 
 struct ServeOptions {

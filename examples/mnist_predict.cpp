@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,7 +49,15 @@ std::vector<std::string> expand_folders(const std::vector<std::string>& argument
   return files;
 }
 
-void print_reading(const std::string& name, const Reading& reading, const PredictOptions& o) {
+// prepared_dir/<stem>.png for the first picture of that stem, <stem>-2.png for the second, ...
+std::string prepared_path(const std::string& dir, const std::string& file, std::map<std::string, int>& stems_seen) {
+  const std::string stem = fs::path(file).stem().string();
+  const int seen = ++stems_seen[stem];
+  return (fs::path(dir) / (seen == 1 ? stem : stem + "-" + std::to_string(seen))).string() + ".png";
+}
+
+void print_reading(const std::string& name, const Reading& reading, const PredictOptions& o,
+                   const std::string& prepared_file) {
   const auto order = DigitReader::ranking(reading);
   std::printf("%s: %zu (probability %.4f)", name.c_str(), reading.best,
               static_cast<double>(reading.probabilities[reading.best]));
@@ -61,10 +70,9 @@ void print_reading(const std::string& name, const Reading& reading, const Predic
     std::printf("%s", terminal_picture(reading).c_str());
     if (reading.digit.inverted) std::printf("  (dark ink on a light background: inverted)\n");
   }
-  if (!o.prepared_dir.empty()) {
+  if (!prepared_file.empty()) {
     const std::vector<std::uint8_t> pixels(reading.digit.pixels.begin(), reading.digit.pixels.end());
-    nn::write_png((fs::path(o.prepared_dir) / fs::path(name).stem()).string() + ".png", nn::digit_side, nn::digit_side,
-                  1, pixels);
+    nn::write_png(prepared_file, nn::digit_side, nn::digit_side, 1, pixels);
   }
 }
 
@@ -77,9 +85,11 @@ int predict(const PredictOptions& o) {
   if (!o.prepared_dir.empty()) fs::create_directories(o.prepared_dir);
   // A bad picture among many is reported and skipped; the exit code still says something failed.
   std::size_t failed = 0;
+  std::map<std::string, int> stems_seen;
   for (const std::string& file : files) {
     try {
-      print_reading(file, reader.read(nn::read_gray_image(file), invert, o.as_is, file), o);
+      const Reading reading = reader.read(nn::read_gray_image(file), invert, o.as_is, file);
+      print_reading(file, reading, o, o.prepared_dir.empty() ? "" : prepared_path(o.prepared_dir, file, stems_seen));
     } catch (const nn::InputError& error) {
       std::fflush(stdout);
       std::fprintf(stderr, "mnist: %s\n", error.what());

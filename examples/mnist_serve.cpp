@@ -12,7 +12,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -80,7 +84,10 @@ void predict(const DigitReader& reader, const httplib::Request& request, httplib
     const nn::Invert invert =
         nn::parse_invert(request.has_param("invert") ? request.get_param_value("invert") : "auto");
     const bool as_is = request.has_param("as_is") && request.get_param_value("as_is") == "yes";
-    const bool is_json = request.get_header_value("Content-Type").rfind("application/json", 0) == 0;
+    std::string content_type = request.get_header_value("Content-Type");
+    std::transform(content_type.begin(), content_type.end(), content_type.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const bool is_json = content_type.rfind("application/json", 0) == 0;
     const nn::GrayImage image =
         is_json ? image_from_json(request.body)
                 : nn::decode_gray_image(std::vector<std::uint8_t>(request.body.begin(), request.body.end()),
@@ -118,10 +125,16 @@ class StopOnSignal {
       char byte = 0;
       while (read(pipe_[0], &byte, 1) < 0 && errno == EINTR) {
       }
-      server.stop();
+      // stop() does nothing until the server listens: a signal that came earlier (while it was
+      // binding or printing its address) is repeated until the server has stopped listening.
+      while (!served_) {
+        server.stop();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
     });
   }
   ~StopOnSignal() {
+    served_ = true;
     on_stop_signal(0);  // wakes the waiter if no signal came
     waiter_.join();
     sigaction(SIGINT, &previous_int_, nullptr);
@@ -135,6 +148,7 @@ class StopOnSignal {
 
  private:
   int pipe_[2] = {-1, -1};
+  std::atomic<bool> served_{false};  // the server has stopped listening, or never will
   struct sigaction previous_int_ {};
   struct sigaction previous_term_ {};
   std::thread waiter_;

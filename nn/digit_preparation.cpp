@@ -16,9 +16,9 @@ using Histogram = std::array<std::size_t, 256>;
 // picture is blank paper, sensor noise or compression noise.
 constexpr int min_contrast = 32;
 
-// Whether the median of the outermost pixels is light: a digit rarely touches every edge, so
-// the border is background.
-bool border_is_light(const GrayImage& picture) {
+// The median of the outermost pixels: a digit rarely touches every edge, so this is the
+// background's level.
+int border_median(const GrayImage& picture) {
   const std::size_t w = picture.width, h = picture.height;
   std::vector<std::uint8_t> border;
   border.reserve(2 * (w + h));
@@ -32,11 +32,7 @@ bool border_is_light(const GrayImage& picture) {
   }
   auto middle = border.begin() + static_cast<std::ptrdiff_t>(border.size() / 2);
   std::nth_element(border.begin(), middle, border.end());
-  return *middle > 127;
-}
-
-bool should_invert(const GrayImage& picture, Invert invert) {
-  return invert == Invert::automatic ? border_is_light(picture) : invert == Invert::yes;
+  return *middle;
 }
 
 // Otsu's threshold: the level t maximising the between-class variance of [0, t] and (t, 255];
@@ -73,6 +69,20 @@ int median_level(const Histogram& histogram, int low, int high) {
     if (2 * seen >= count) return v;
   }
   return high;
+}
+
+Histogram histogram_of(const GrayImage& picture) {
+  Histogram histogram{};
+  for (const std::uint8_t v : picture.pixels) ++histogram[v];
+  return histogram;
+}
+
+// Dark ink on light paper when the background (the border) is on the light side of Otsu's
+// split of the picture's own levels -- paper photographed in dim light is still the light side.
+bool should_invert(const GrayImage& picture, const Histogram& histogram, Invert invert) {
+  if (invert != Invert::automatic) return invert == Invert::yes;
+  const int split = otsu_threshold(histogram, picture.pixels.size());
+  return border_median(picture) > (split < 0 ? 127 : split);
 }
 
 // One output pixel's sources along an axis: weights[k] applies to source index first + k.
@@ -127,16 +137,16 @@ Invert parse_invert(const std::string& text) {
 
 PreparedDigit prepare_digit(const GrayImage& picture, Invert invert, const std::string& name) {
   const std::size_t w = picture.width, h = picture.height;
+  const std::vector<std::uint8_t>& pixels = picture.pixels;
+  const Histogram raw = histogram_of(picture);
   PreparedDigit digit;
-  digit.inverted = should_invert(picture, invert);
+  digit.inverted = should_invert(picture, raw, invert);
 
-  std::vector<std::uint8_t> ink(picture.pixels);
-  if (digit.inverted) {
-    for (std::uint8_t& v : ink) v = static_cast<std::uint8_t>(255 - v);
-  }
-  Histogram histogram{};
-  for (const std::uint8_t v : ink) ++histogram[v];
-  const int threshold = otsu_threshold(histogram, ink.size());
+  // Everything below looks pixels up by their raw level in 256-entry tables: no per-pixel copy,
+  // whatever the picture's size.
+  Histogram histogram{};  // of ink levels (raw, or inverted)
+  for (int v = 0; v < 256; ++v) histogram[digit.inverted ? 255 - v : v] = raw[v];
+  const int threshold = otsu_threshold(histogram, pixels.size());
   if (threshold < 0) input_error(name, "blank image: no ink stands out from the background (one uniform level)");
   const int background = median_level(histogram, 0, threshold);
   const int ink_level = median_level(histogram, threshold + 1, 255);
@@ -144,51 +154,76 @@ PreparedDigit prepare_digit(const GrayImage& picture, Invert invert, const std::
     input_error(name, "blank image: no ink stands out from the background (contrast " +
                           std::to_string(ink_level - background) + " of 255)");
   }
+  std::array<float, 256> level{};  // by raw level: 0 background ... 1 ink
+  std::array<bool, 256> is_ink{};  // by raw level: on the ink side of Otsu's split
+  for (int v = 0; v < 256; ++v) {
+    const int ink = digit.inverted ? 255 - v : v;
+    level[v] =
+        std::clamp(static_cast<float>(ink - background) / static_cast<float>(ink_level - background), 0.0F, 1.0F);
+    is_ink[v] = ink > threshold;
+  }
 
-  // Levels from background (0) to ink (1), the ink's box and its centre of mass.
+  // The ink's box and its centre of mass.
   Box box{w, h, 0, 0};
-  std::vector<float> level(w * h);
-  double mass = 0, moment_x = 0, moment_y = 0;
-  const float span = static_cast<float>(ink_level - background);
   for (std::size_t y = 0; y < h; ++y) {
     for (std::size_t x = 0; x < w; ++x) {
-      const int v = ink[y * w + x];
-      const float l = std::clamp(static_cast<float>(v - background) / span, 0.0F, 1.0F);
-      level[y * w + x] = l;
-      if (v > threshold) {
+      if (is_ink[pixels[y * w + x]]) {
         box = {std::min(box.x0, x), std::min(box.y0, y), std::max(box.x1, x + 1), std::max(box.y1, y + 1)};
       }
     }
   }
+  double mass = 0, moment_x = 0, moment_y = 0;
   for (std::size_t y = box.y0; y < box.y1; ++y) {
     for (std::size_t x = box.x0; x < box.x1; ++x) {
-      const double l = level[y * w + x];
+      const double l = level[pixels[y * w + x]];
       mass += l;
       moment_x += l * (static_cast<double>(x) + 0.5);
       moment_y += l * (static_cast<double>(y) + 0.5);
     }
   }
-  const double scale = static_cast<double>(digit_box) / static_cast<double>(std::max(box.x1 - box.x0, box.y1 - box.y0));
+  const std::size_t box_w = box.x1 - box.x0, box_h = box.y1 - box.y0;
+  const double scale = static_cast<double>(digit_box) / static_cast<double>(std::max(box_w, box_h));
   const std::vector<Footprint> columns = footprints(box.x0, box.x1, moment_x / mass, scale);
   const std::vector<Footprint> rows = footprints(box.y0, box.y1, moment_y / mass, scale);
 
-  // Resample: across (every box row to 28 columns), then down (28 rows).
-  std::vector<float> across((box.y1 - box.y0) * digit_side, 0.0F);
-  for (std::size_t y = box.y0; y < box.y1; ++y) {
-    const float* source = &level[y * w];
-    for (std::size_t out = 0; out < digit_side; ++out) {
-      float sum = 0;
-      for (std::size_t k = 0; k < columns[out].weights.size(); ++k)
-        sum += columns[out].weights[k] * source[columns[out].first + k];
-      across[(y - box.y0) * digit_side + out] = sum;
-    }
-  }
+  // Two passes, the box's longer side first, so the array between them is 28 x the shorter side.
   std::array<float, digit_side * digit_side> resampled{};
-  for (std::size_t out_y = 0; out_y < digit_side; ++out_y) {
-    for (std::size_t k = 0; k < rows[out_y].weights.size(); ++k) {
-      const float weight = rows[out_y].weights[k];
-      const float* source = &across[(rows[out_y].first + k - box.y0) * digit_side];
-      for (std::size_t x = 0; x < digit_side; ++x) resampled[out_y * digit_side + x] += weight * source[x];
+  if (box_h >= box_w) {
+    std::vector<float> down(digit_side * box_w, 0.0F);  // 28 rows x the box's columns
+    for (std::size_t out_y = 0; out_y < digit_side; ++out_y) {
+      for (std::size_t k = 0; k < rows[out_y].weights.size(); ++k) {
+        const float weight = rows[out_y].weights[k];
+        const std::uint8_t* source = &pixels[(rows[out_y].first + k) * w + box.x0];
+        for (std::size_t x = 0; x < box_w; ++x) down[out_y * box_w + x] += weight * level[source[x]];
+      }
+    }
+    for (std::size_t out_y = 0; out_y < digit_side; ++out_y) {
+      for (std::size_t out_x = 0; out_x < digit_side; ++out_x) {
+        float sum = 0;
+        for (std::size_t k = 0; k < columns[out_x].weights.size(); ++k) {
+          sum += columns[out_x].weights[k] * down[out_y * box_w + columns[out_x].first + k - box.x0];
+        }
+        resampled[out_y * digit_side + out_x] = sum;
+      }
+    }
+  } else {
+    std::vector<float> across(box_h * digit_side, 0.0F);  // the box's rows x 28 columns
+    for (std::size_t y = box.y0; y < box.y1; ++y) {
+      const std::uint8_t* source = &pixels[y * w];
+      for (std::size_t out_x = 0; out_x < digit_side; ++out_x) {
+        float sum = 0;
+        for (std::size_t k = 0; k < columns[out_x].weights.size(); ++k) {
+          sum += columns[out_x].weights[k] * level[source[columns[out_x].first + k]];
+        }
+        across[(y - box.y0) * digit_side + out_x] = sum;
+      }
+    }
+    for (std::size_t out_y = 0; out_y < digit_side; ++out_y) {
+      for (std::size_t k = 0; k < rows[out_y].weights.size(); ++k) {
+        const float weight = rows[out_y].weights[k];
+        const float* source = &across[(rows[out_y].first + k - box.y0) * digit_side];
+        for (std::size_t x = 0; x < digit_side; ++x) resampled[out_y * digit_side + x] += weight * source[x];
+      }
     }
   }
   const float peak = *std::max_element(resampled.begin(), resampled.end());
@@ -204,7 +239,7 @@ PreparedDigit digit_as_is(const GrayImage& picture, Invert invert, const std::st
                           ", but taken as is it must be 28x28 like MNIST's digits");
   }
   PreparedDigit digit;
-  digit.inverted = should_invert(picture, invert);
+  digit.inverted = should_invert(picture, histogram_of(picture), invert);
   for (std::size_t i = 0; i < digit.pixels.size(); ++i) {
     digit.pixels[i] = digit.inverted ? static_cast<std::uint8_t>(255 - picture.pixels[i]) : picture.pixels[i];
   }

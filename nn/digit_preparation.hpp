@@ -28,7 +28,8 @@ struct PreparedDigit {
 };
 
 // Prepares `picture` as described above. How it works:
-//   1. Polarity: with Invert::automatic, a picture whose border is mostly light is inverted.
+//   1. Polarity: with Invert::automatic, a picture whose border (its median) lies on the light
+//      side of Otsu's split of its levels is dark ink on light paper, and is inverted.
 //   2. Background and ink levels: Otsu's method splits the gray levels in two; the median of each
 //      class is the background and the ink level, and every pixel is mapped linearly from
 //      background (0) to ink (1), clamped. Paper that is gray, shadowed or JPEG-noisy becomes 0

@@ -89,6 +89,10 @@ struct Engine<autograd::Matrix> {
   // One SGD step on every element (the rule: tensor::sgd_update in tensor/array_loops.hpp).
   static void sgd_update(Matrix& m, double* velocity, double rate, double momentum, double weight_decay) {
     update(m, [&](std::size_t i, double& p, double g) {
+      if (momentum == 0.0) {  // as on the tensor engine: the velocity stays untouched
+        p -= rate * (g + weight_decay * p);
+        return;
+      }
       velocity[i] = momentum * velocity[i] + (g + weight_decay * p);
       p -= rate * velocity[i];
     });

@@ -19,7 +19,7 @@ struct JpegErrors {
   jpeg_error_mgr manager;
   std::jmp_buf jump;
   char message[JMSG_LENGTH_MAX];
-  bool truncated;
+  char damage[JMSG_LENGTH_MAX];  // the first warning that image data is missing or corrupt, or ""
 };
 
 // Progressive JPEGs may hold any number of scans, each a pass over the whole image: a small
@@ -38,11 +38,16 @@ struct Decoder {
   std::longjmp(errors->jump, 1);
 }
 
-// Warnings do not stop libjpeg: it fills missing data with gray. A file that ends early is
-// remembered and refused afterwards; other warnings (stray bytes between markers) are harmless.
+// Warnings do not stop libjpeg: it fills missing or undecodable data with gray and goes on. Those
+// that mean image data is missing or corrupt are remembered and the file refused afterwards;
+// the harmless ones (stray bytes between markers, an unknown JFIF revision) are not.
 void note_warning(j_common_ptr info, int level) {
   auto* errors = reinterpret_cast<JpegErrors*>(info->err);
-  if (level < 0 && info->err->msg_code == JWRN_JPEG_EOF) errors->truncated = true;
+  const int code = info->err->msg_code;
+  const bool damaged = code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER || code == JWRN_HUFF_BAD_CODE ||
+                       code == JWRN_ARITH_BAD_CODE || code == JWRN_MUST_RESYNC || code == JWRN_NOT_SEQUENTIAL ||
+                       code == JWRN_BOGUS_PROGRESSION;
+  if (level < 0 && damaged && errors->damage[0] == '\0') (*info->err->format_message)(info, errors->damage);
 }
 
 void limit_scans(j_common_ptr info) {
@@ -112,7 +117,9 @@ GrayImage decode_jpeg_gray(const std::vector<std::uint8_t>& bytes, const std::st
   image.height = height;
   image.pixels.resize(width * height);
   if (!read_pixels(decoder, image.pixels.data())) corrupt();
-  if (decoder.errors.truncated) input_error(name, "corrupt JPEG (the file ends before the image does: truncated)");
+  if (decoder.errors.damage[0] != '\0') {
+    input_error(name, std::string("corrupt or truncated JPEG (") + decoder.errors.damage + ")");
+  }
   return image;
 }
 

@@ -60,14 +60,14 @@ Tensor<T> bias_sigmoid(const Tensor<T>& z, const Tensor<T>& bias) {
 }
 
 // d(z + bias) = f'(y) * dy, from y alone (relu: y > 0 exactly where z + bias > 0); z's gradient
-// gets it whole, the bias's summed over rows. Written straight into z's gradient when that is
-// z's only use (a product's output, as in every layer) and so starts at zero.
+// gets it whole, the bias's summed over rows. Written straight into z's gradient when z is an
+// op's result (a product's, as in every layer) used only here: its gradient then starts at zero.
 template <class T>
 void detail::fused_backward(Node<T>& out) {
   Node<T>& z = *out.inputs[0];
   Node<T>& bias = *out.inputs[1];
   const Op activation = activation_of(out.op);
-  const bool z_gets_it_alone = z.requires_grad && z.consumers == 1;
+  const bool z_gets_it_alone = z.requires_grad && z.consumers == 1 && z.op != Op::leaf;  // a leaf's may hold more
   xt::xtensor<T, 2> separate;
   xt::xtensor<T, 2>& d_sum = z_gets_it_alone ? z.grad : separate;
   if (!z_gets_it_alone) {

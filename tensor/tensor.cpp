@@ -200,10 +200,18 @@ void Tensor<T>::backward() const {
   if (rows() != 1 || cols() != 1) {
     detail::fail("backward", "the output must be 1x1 (a loss), not " + shape_string());
   }
+  const std::vector<Node<T>*> order = sort_topologically(node_.get());
+  // Leaves may have been made constants (or not) since the graph was built: what needs a
+  // gradient follows from the leaves as they are now.
+  for (Node<T>* node : order) {
+    if (node->op == Op::leaf) continue;
+    node->requires_grad = false;
+    for (int k = 0; k < arity(node->op); ++k)
+      node->requires_grad = node->requires_grad || node->inputs[k]->requires_grad;
+  }
   if (!node_->requires_grad) {
     detail::fail("backward", "the loss depends on no tensor that requires a gradient (all are constants)");
   }
-  const std::vector<Node<T>*> order = sort_topologically(node_.get());
   // Who writes each gradient: a node whose only consumer is a product gets its gradient written
   // by that product's gemm directly, with no zeroing first.
   for (Node<T>* node : order) node->consumers = 0;

@@ -106,13 +106,19 @@ expect_refusal "a truncated BMP header" "short.bmp: BMP header is truncated" "${
 expect_refusal "a folder without images" "no_images: folder holds no images" "${predict[@]}" "$work/no_images"
 expect_refusal "a bad --invert" "--invert" "${predict[@]}" --invert maybe "$work/small.pgm"
 expect_refusal "a bad --top" "--top" "${predict[@]}" --top 11 "$work/small.pgm"
-# One bad picture among good ones: the good ones are still read, and the exit code says 2.
-"$mnist" predict --model "$model" "$work/blank.pgm" "$work/text.png" "$work/blank.pgm" > "$work/out.txt" 2> "$work/err.txt"
+# Bad pictures among good ones: every one is tried, the good ones are read, the bad ones listed
+# and counted, and the exit code says 2.
+{ printf 'P5\n28 28\n255\n'
+  for _ in $(seq 28); do head -c 12 /dev/zero; printf '\377\377\377\377'; head -c 12 /dev/zero; done; } > "$work/bar.pgm"
+"$mnist" predict --model "$model" "$work/blank.pgm" "$work/bar.pgm" "$work/text.png" "$work/bar.pgm" \
+  > "$work/out.txt" 2> "$work/err.txt"
 code=$?
-if [ "$code" -eq 2 ] && grep -q "3 of 3 images could not be read" "$work/err.txt" && grep -q "text.png: not a readable image" "$work/err.txt" && [ "$(grep -c blank "$work/err.txt")" -eq 2 ]; then
-  pass "every picture is tried; the failures are listed and counted"
+if [ "$code" -eq 2 ] && [ "$(grep -c '^.*bar.pgm: [0-9] (probability' "$work/out.txt")" -eq 2 ] &&
+   grep -q "2 of 4 images could not be read" "$work/err.txt" && grep -q "text.png: not a readable image" "$work/err.txt" &&
+   grep -q "blank.pgm: blank image" "$work/err.txt"; then
+  pass "every picture is tried: the good ones are read, the bad ones listed and counted"
 else
-  fail "several bad pictures: exit $code, $(cat "$work/err.txt")"
+  fail "good and bad pictures together: exit $code, $(cat "$work/out.txt" "$work/err.txt")"
 fi
 
 # --- flags

@@ -92,10 +92,16 @@ BOOST_AUTO_TEST_CASE(jpeg_decodes_close_to_what_was_encoded) {
   BOOST_TEST(error / static_cast<double>(picture.pixels.size()) < 2.0);  // quality 95: small artefacts only
 }
 
-BOOST_AUTO_TEST_CASE(bad_jpegs_are_refused_before_decoding) {
+BOOST_AUTO_TEST_CASE(bad_jpegs_are_refused) {
   const Bytes jpeg = encode_jpeg(ring(64, 64, 32, 32, 28, 28, 6, 255, 0), 90);
   check_refused([&] { nn::decode_gray_image(Bytes(jpeg.begin(), jpeg.begin() + jpeg.size() / 2), "half.jpg"); },
-                {"half.jpg", "corrupt JPEG", "truncated"});
+                {"half.jpg", "corrupt or truncated JPEG", "Premature end of JPEG file"});
+  // Cut in the middle of its data and closed with an end-of-image marker: no longer "truncated"
+  // to libjpeg, but the data is missing all the same.
+  Bytes closed(jpeg.begin(), jpeg.begin() + jpeg.size() / 2);
+  closed.push_back(0xFF);
+  closed.push_back(0xD9);
+  check_refused([&] { nn::decode_gray_image(closed, "closed.jpg"); }, {"closed.jpg", "corrupt or truncated JPEG"});
   Bytes garbage = {0xFF, 0xD8, 0xFF};
   garbage.resize(200, 0x41);
   check_refused([&] { nn::decode_gray_image(garbage, "garbage.jpg"); }, {"garbage.jpg", "corrupt JPEG ("});
@@ -142,9 +148,13 @@ BOOST_AUTO_TEST_CASE(bmp_rows_are_read_in_either_order) {
 }
 
 BOOST_AUTO_TEST_CASE(a_digit_anywhere_is_scaled_to_20_and_centred_by_mass) {
-  // A tall "0", dark on light paper, off-centre on a 300 x 200 picture.
-  const nn::PreparedDigit digit =
-      nn::prepare_digit(ring(300, 200, 210, 80, 35, 60, 12, 240, 30), nn::Invert::automatic, "ring");
+  // A tall "0" with a heavy blob on its right, dark on light, off-centre on a 300 x 200
+  // picture: lopsided, so centring its box instead of its mass would miss by pixels.
+  nn::GrayImage picture = ring(300, 200, 210, 80, 35, 60, 12, 240, 30);
+  for (std::size_t y = 60; y < 100; ++y) {
+    for (std::size_t x = 225; x < 245; ++x) picture.pixels[y * 300 + x] = 30;
+  }
+  const nn::PreparedDigit digit = nn::prepare_digit(picture, nn::Invert::automatic, "lopsided");
   BOOST_TEST(digit.inverted);
   const Shape shape = shape_of(digit);
   BOOST_TEST(std::abs(shape.mass_x - 14.5) < 0.1, "centre of mass x " << shape.mass_x);
@@ -153,6 +163,28 @@ BOOST_AUTO_TEST_CASE(a_digit_anywhere_is_scaled_to_20_and_centred_by_mass) {
   BOOST_TEST(shape.height <= 22u);
   BOOST_TEST(std::abs(static_cast<double>(shape.width) - 20.0 * 35 / 60) <= 2.0, "width " << shape.width);
   BOOST_TEST(shape.peak == 255u);
+}
+
+BOOST_AUTO_TEST_CASE(dark_ink_on_dim_paper_is_still_inverted) {
+  // Paper photographed in poor light sits below mid-gray; it is still the light side.
+  const nn::PreparedDigit bright =
+      nn::prepare_digit(ring(200, 200, 90, 110, 30, 50, 9, 240, 20), nn::Invert::automatic, "bright");
+  const nn::PreparedDigit dim =
+      nn::prepare_digit(ring(200, 200, 90, 110, 30, 50, 9, 100, 20), nn::Invert::automatic, "dim");
+  BOOST_TEST(dim.inverted);
+  BOOST_TEST(mean_difference(bright, dim) < 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(long_thin_pictures_are_prepared_in_little_memory) {
+  // 1 x 2,000,000 pixels with a stroke down its middle third: one column of 28 rows wide is
+  // all the resampling keeps between its passes (not 2,000,000 x 28 floats).
+  const std::size_t height = 2000000;
+  nn::GrayImage line{1, height, std::vector<std::uint8_t>(height, 0)};
+  for (std::size_t y = height / 3; y < 2 * height / 3; ++y) line.pixels[y] = 255;
+  const Shape shape = shape_of(nn::prepare_digit(line, nn::Invert::automatic, "line"));
+  BOOST_TEST(shape.height >= 20u);
+  BOOST_TEST(shape.height <= 22u);
+  BOOST_TEST(shape.width <= 2u);
 }
 
 BOOST_AUTO_TEST_CASE(size_position_and_polarity_do_not_change_the_result) {

@@ -276,6 +276,35 @@ BOOST_AUTO_TEST_CASE(fused_bias_activations_equal_the_two_ops) {
                       "bias_tanh: bias (3x4) for (3x4): need a (1x4) row");
 }
 
+BOOST_AUTO_TEST_CASE(fused_ops_on_leaves_accumulate_like_the_two_ops) {
+  // z a leaf: its gradient accumulates across backward() calls, and must not leak into the bias's.
+  const auto z = random_array<double>(3, 4, 51), b = random_array<double>(1, 4, 52);
+  Tensor<double> Z1(z), B1(b), Z2(z), B2(b);
+  const Tensor<double> fused = sum(tensor::bias_tanh(Z1, B1)), unfused = sum(tanh(Z2 + B2));
+  for (int call = 0; call < 3; ++call) {
+    fused.backward();
+    unfused.backward();
+  }
+  for (std::size_t j = 0; j < 4; ++j) {
+    BOOST_TEST(B1.grad()(0, j) == B2.grad()(0, j), boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(Z1.grad()(1, j) == Z2.grad()(1, j), boost::test_tools::tolerance(1e-12));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(leaves_made_constant_after_the_graph_was_built) {
+  // backward() follows the leaves as they are when it runs, not as they were when ops ran.
+  Tensor<double> w({{0.5, -1.0}}), x({{2.0, 3.0}});
+  const Tensor<double> loss = sum(exp(w) * x);
+  w.set_requires_grad(false);
+  loss.backward();
+  BOOST_TEST(w.grad().size() == 0u);
+  BOOST_TEST(x.grad()(0, 0) == std::exp(0.5));
+  w.set_requires_grad(true);
+  x.set_requires_grad(false);
+  loss.backward();
+  BOOST_TEST(w.grad()(0, 1) == std::exp(-1.0) * 3.0);
+}
+
 BOOST_AUTO_TEST_CASE(long_chain_is_sorted_and_freed_without_recursion) {
   // Registered with a 1 MiB stack like the scalar engine's deep-graph tests.
   Tensor<double> x({{0.5, 1.0}});
