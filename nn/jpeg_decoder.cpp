@@ -23,8 +23,9 @@ struct JpegErrors {
 };
 
 // Progressive JPEGs may hold any number of scans, each a pass over the whole image: a small
-// file could keep the decoder busy for minutes. No real encoder writes more than a few dozen.
-constexpr int max_scans = 500;
+// file could keep the decoder busy for minutes (99 scans of a 4096 x 4096 image take ~0.4 s).
+// Encoders write about ten.
+constexpr int max_scans = 100;
 
 struct Decoder {
   jpeg_decompress_struct info;

@@ -243,8 +243,20 @@ void Tensor<T>::backward() const {
     if (!node->grad_overwrite) node->grad.fill(T(0));
   }
   node_->grad(0, 0) += T(1);
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    if ((*it)->requires_grad) backward_step(**it);
+  try {
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      if ((*it)->requires_grad) backward_step(**it);
+    }
+  } catch (...) {
+    // A gradient left for a product to overwrite holds garbage until that product runs: if it
+    // never did, drop it, so that nothing reads or accumulates into the garbage later.
+    for (Node<T>* node : order) {
+      if (!node->grad_overwrite) continue;
+      node->spare_grad = std::move(node->grad);
+      node->grad = Array();
+      node->grad_overwrite = false;
+    }
+    throw;
   }
 }
 
