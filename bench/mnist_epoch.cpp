@@ -14,7 +14,6 @@
 // samples_per_s=... peak_rss_mb=... accuracy=..., and RESULT engine=sgemm-bound ... epoch_s=...
 
 #include <cblas.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -40,12 +39,6 @@ struct Workload {
   std::size_t hidden;
   std::size_t batch;
 };
-
-double peak_rss_mb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-}
 
 [[noreturn]] void usage_error(const char* what) {
   std::fprintf(
@@ -112,13 +105,12 @@ int main(int argc, char** argv) {
                 result.mean_loss);
     if (epoch > 0) seconds.push_back(result.seconds);
   }
-  std::sort(seconds.begin(), seconds.end());
-  const std::size_t n = seconds.size();
-  const double median = n % 2 ? seconds[n / 2] : (seconds[n / 2 - 1] + seconds[n / 2]) / 2;
+  const double median = bench::median(seconds);
   const double accuracy = nn::evaluate(model, test_set, pixels_as_they_are).accuracy;
   std::printf(
       "RESULT engine=backprop workload=%s threads=%d epoch_s=%.4f samples_per_s=%.0f peak_rss_mb=%.0f accuracy=%.4f\n",
-      workload_name.c_str(), threads, median, static_cast<double>(train_set.count) / median, peak_rss_mb(), accuracy);
+      workload_name.c_str(), threads, median, static_cast<double>(train_set.count) / median, bench::peak_rss_mib(),
+      accuracy);
 
   const std::size_t full_batches = train_set.count / workload.batch, rest = train_set.count % workload.batch;
   const double bound = static_cast<double>(full_batches) * products_seconds(workload.batch, workload.hidden) +

@@ -6,8 +6,6 @@
 //
 // One step = zero_grad, forward (building the graph), backward, SGD update, graph teardown.
 
-#include <sys/resource.h>
-
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -103,12 +101,6 @@ std::size_t train_step(const std::vector<Value>& params, MakeLoss&& make_loss) {
   return 0;
 }
 
-double peak_rss_mib() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024.0;  // ru_maxrss is in KiB on Linux
-}
-
 void report(const char* name, std::size_t nodes, const bench::Timing& t, double micrograd_seconds) {
   std::printf("%-34s %10zu %10.3f %10.3f %12.2f", name, nodes, t.median_seconds * 1e3, t.min_seconds * 1e3,
               nodes / t.median_seconds / 1e6);
@@ -188,6 +180,6 @@ int main(int argc, char** argv) {
       "\nmicrograd reference (Python, gc off, measured on this machine): 2-16-16-1: %.3f s/step "
       "(65,818 nodes); 784-16-10: %.3f s/step (38,979 nodes); 250 images: RecursionError\n",
       micrograd_moons_seconds, micrograd_784_seconds);
-  std::printf("memory: sizeof(Node) = %zu bytes; peak RSS %.0f MiB\n", sizeof(autograd::Node), peak_rss_mib());
+  std::printf("memory: sizeof(Node) = %zu bytes; peak RSS %.0f MiB\n", sizeof(autograd::Node), bench::peak_rss_mib());
   return 0;
 }

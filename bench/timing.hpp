@@ -1,6 +1,8 @@
 #pragma once
 // A plain benchmark harness: warm-up runs, then the median of timed runs.
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <vector>
@@ -13,6 +15,13 @@ struct Timing {
   int runs;
 };
 
+// The middle value (the mean of the two middle ones for an even count); `values` not empty.
+inline double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
 template <class Work>
 Timing time_runs(Work&& work, int warmup_runs, int timed_runs) {
   for (int i = 0; i < warmup_runs; ++i) work();
@@ -23,10 +32,14 @@ Timing time_runs(Work&& work, int warmup_runs, int timed_runs) {
     const auto stop = std::chrono::steady_clock::now();
     seconds.push_back(std::chrono::duration<double>(stop - start).count());
   }
-  std::sort(seconds.begin(), seconds.end());
-  const std::size_t n = seconds.size();
-  const double median = n % 2 ? seconds[n / 2] : (seconds[n / 2 - 1] + seconds[n / 2]) / 2;
-  return {median, seconds.front(), timed_runs};
+  return {median(seconds), *std::min_element(seconds.begin(), seconds.end()), timed_runs};
+}
+
+// The process's peak resident memory so far, in MiB.
+inline double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
 }  // namespace bench

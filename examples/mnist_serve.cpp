@@ -160,6 +160,12 @@ int serve(const ServeOptions& o) {
   const DigitReader reader(o.model_path);
   httplib::Server server;
   server.set_payload_max_length(max_body_bytes);
+  // SO_REUSEADDR (restart at once on the same port) but not cpp-httplib's default SO_REUSEPORT,
+  // which would let a second server share a port already in use instead of refusing it.
+  server.set_socket_options([](socket_t socket) {
+    const int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   server.Get("/", [](const httplib::Request&, httplib::Response& response) {
     response.set_content(serve_page_html, "text/html; charset=utf-8");
   });

@@ -32,11 +32,9 @@ struct Engine<autograd::Matrix> {
   // A rows x cols leaf with element (i, j) = fill(i, j).
   template <class Fill>
   static Matrix build(std::size_t rows, std::size_t cols, const Fill& fill) {
-    std::vector<double> values(rows * cols);
-    for (std::size_t i = 0; i < rows; ++i) {
-      for (std::size_t j = 0; j < cols; ++j) values[i * cols + j] = fill(i, j);
-    }
-    return Matrix(rows, cols, values);
+    return build_rows(rows, cols, [&](std::size_t i, double* row) {
+      for (std::size_t j = 0; j < cols; ++j) row[j] = fill(i, j);
+    });
   }
   // The same, a row at a time: fill_row(i, double* row) writes row i's cols values.
   template <class FillRow>
@@ -116,11 +114,9 @@ struct Engine<tensor::Tensor<T>> {
   }
   template <class Fill>
   static Matrix build(std::size_t rows, std::size_t cols, const Fill& fill) {
-    typename Matrix::Array data = Matrix::Array::from_shape({rows, cols});
-    for (std::size_t i = 0; i < rows; ++i) {
-      for (std::size_t j = 0; j < cols; ++j) data(i, j) = static_cast<T>(fill(i, j));
-    }
-    return Matrix(std::move(data));
+    return build_rows(rows, cols, [&](std::size_t i, T* row) {
+      for (std::size_t j = 0; j < cols; ++j) row[j] = static_cast<T>(fill(i, j));
+    });
   }
   // The same, a row at a time: fill_row(i, T* row) writes row i's cols values.
   template <class FillRow>

@@ -201,21 +201,18 @@ void Tensor<T>::backward() const {
     detail::fail("backward", "the output must be 1x1 (a loss), not " + shape_string());
   }
   const std::vector<Node<T>*> order = sort_topologically(node_.get());
-  // Leaves may have been made constants (or not) since the graph was built: what needs a
-  // gradient follows from the leaves as they are now.
+  // One pass in topological order (every node after its inputs):
+  // - what needs a gradient follows from the leaves as they are now (they may have been made
+  //   constants, or not, since the graph was built);
+  // - who writes each gradient: a node whose only consumer is a product gets its gradient
+  //   written by that product's gemm directly, with no zeroing first. A node's count starts at
+  //   its own visit, before any of its consumers' visits add to it.
   for (Node<T>* node : order) {
+    node->consumers = 0;
     if (node->op == Op::leaf) continue;
     node->requires_grad = false;
     for (int k = 0; k < arity(node->op); ++k)
       node->requires_grad = node->requires_grad || node->inputs[k]->requires_grad;
-  }
-  if (!node_->requires_grad) {
-    detail::fail("backward", "the loss depends on no tensor that requires a gradient (all are constants)");
-  }
-  // Who writes each gradient: a node whose only consumer is a product gets its gradient written
-  // by that product's gemm directly, with no zeroing first.
-  for (Node<T>* node : order) node->consumers = 0;
-  for (Node<T>* node : order) {
     if (!node->requires_grad) continue;
     for (int k = 0; k < arity(node->op); ++k) {
       Node<T>& input = *node->inputs[k];
@@ -223,6 +220,9 @@ void Tensor<T>::backward() const {
       ++input.consumers;
       input.grad_overwrite = node->op == Op::matmul;
     }
+  }
+  if (!node_->requires_grad) {
+    detail::fail("backward", "the loss depends on no tensor that requires a gradient (all are constants)");
   }
   for (Node<T>* node : order) {
     if (!node->requires_grad) continue;

@@ -91,8 +91,7 @@ int main(int argc, char** argv) {
       }
     }
     nn::write_png((out / "pictures" / name).string() + ".png", width, height, 1, picture);
-    nn::write_file_atomically((out / "pictures" / name).string() + ".jpg",
-                              encode_gray_jpeg(picture, width, height, 85));
+    nn::write_file_atomically((out / "pictures" / name).string() + ".jpg", encode_jpeg(picture, width, height, 85));
   }
   return 0;
 }

@@ -18,8 +18,8 @@ using Bytes = std::vector<std::uint8_t>;
 
 namespace {
 
-Bytes encode_jpeg(const nn::GrayImage& image, int quality) {
-  return encode_gray_jpeg(image.pixels, image.width, image.height, quality);
+Bytes jpeg_of(const nn::GrayImage& image, int quality) {
+  return encode_jpeg(image.pixels, image.width, image.height, quality);
 }
 
 // A ring (a "0") of outer radii rx x ry and stroke `thickness`, centred at (cx, cy), in ink
@@ -84,7 +84,7 @@ BOOST_AUTO_TEST_SUITE(pictures)
 
 BOOST_AUTO_TEST_CASE(jpeg_decodes_close_to_what_was_encoded) {
   const nn::GrayImage picture = ring(61, 47, 30, 23, 25, 20, 6, 230, 20);
-  const nn::GrayImage decoded = nn::decode_gray_image(encode_jpeg(picture, 95), "ring.jpg");
+  const nn::GrayImage decoded = nn::decode_gray_image(jpeg_of(picture, 95), "ring.jpg");
   BOOST_TEST(decoded.width == 61u);
   BOOST_TEST(decoded.height == 47u);
   double error = 0;
@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(jpeg_decodes_close_to_what_was_encoded) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_jpegs_are_refused) {
-  const Bytes jpeg = encode_jpeg(ring(64, 64, 32, 32, 28, 28, 6, 255, 0), 90);
+  const Bytes jpeg = jpeg_of(ring(64, 64, 32, 32, 28, 28, 6, 255, 0), 90);
   check_refused([&] { nn::decode_gray_image(Bytes(jpeg.begin(), jpeg.begin() + jpeg.size() / 2), "half.jpg"); },
                 {"half.jpg", "corrupt or truncated JPEG", "Premature end of JPEG file"});
   // Cut in the middle of its data and closed with an end-of-image marker: no longer "truncated"
@@ -114,6 +114,9 @@ BOOST_AUTO_TEST_CASE(bad_jpegs_are_refused) {
     }
   }
   check_refused([&] { nn::decode_gray_image(huge, "huge.jpg"); }, {"huge.jpg", "60000x60000 pixels is too large"});
+  // CMYK (print) JPEGs have no grayscale conversion in libjpeg.
+  const Bytes cmyk = encode_jpeg(std::vector<std::uint8_t>(8 * 8 * 4, 100), 8, 8, 90, JCS_CMYK);
+  check_refused([&] { nn::decode_gray_image(cmyk, "print.jpg"); }, {"print.jpg", "CMYK JPEGs are not supported"});
 }
 
 BOOST_AUTO_TEST_CASE(bmp_rows_are_read_in_either_order) {

@@ -172,6 +172,12 @@ else
   fail "the browser test needs node, /usr/bin/chromium and $browser/node_modules/playwright-core: run scripts/install-deps"
 fi
 
+# --- a second server on the same address: refused, naming it
+port=${url##*:}
+port=${port%/}
+expect_refusal "a port already in use" "127.0.0.1:$port: cannot listen there" \
+  "$mnist" serve --model "$work/model.safetensors" --port "$port"
+
 # --- stopping
 stop_server
 if [ "$server_code" -eq 0 ] && ! grep -q "terminate called\|Sanitizer\|what():" "$work/serve.err"; then
