@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <stdexcept>
+#include <utility>
 
 namespace autograd {
 namespace {
@@ -11,11 +12,19 @@ namespace {
   throw std::invalid_argument(op + ": " + what);
 }
 
-Matrix map(const Matrix& x, Value (*f)(const Value&)) {
+template <class F>
+Matrix map(const Matrix& x, const F& f) {
   std::vector<Value> out;
   out.reserve(x.size());
   for (const Value& v : x.values()) out.push_back(f(v));
-  return Matrix(x.rows(), x.cols(), std::move(out));
+  return Matrix::from_values(x.rows(), x.cols(), std::move(out));
+}
+
+// The number operand of a mixed operation: a 1 x 1 constant leaf.
+Matrix constant(double number) {
+  Matrix m(1, 1, std::vector<double>{number});
+  m.set_requires_grad(false);
+  return m;
 }
 
 Matrix broadcast(const char* op, const char* symbol, const Matrix& a, const Matrix& b,
@@ -35,7 +44,7 @@ Matrix broadcast(const char* op, const char* symbol, const Matrix& a, const Matr
           f(a(a.rows() == 1 ? 0 : i, a.cols() == 1 ? 0 : j), b(b.rows() == 1 ? 0 : i, b.cols() == 1 ? 0 : j)));
     }
   }
-  return Matrix(rows, cols, std::move(out));
+  return Matrix::from_values(rows, cols, std::move(out));
 }
 
 Value sum_of(const std::vector<Value>& values) {
@@ -55,13 +64,35 @@ Value log_sum_exp(const Matrix& x, std::size_t i) {
 
 }  // namespace
 
-Matrix::Matrix(std::size_t rows, std::size_t cols, const std::vector<double>& values)
-    : Matrix(rows, cols, std::vector<Value>(values.begin(), values.end())) {}
+Matrix::Matrix() : Matrix(1, 1, std::vector<double>{0.0}) {}
 
-Matrix::Matrix(std::size_t rows, std::size_t cols, std::vector<Value> values)
+Matrix::Matrix(std::initializer_list<std::initializer_list<double>> rows) {
+  const std::size_t cols = rows.size() == 0 ? 0 : rows.begin()->size();
+  std::vector<Value> values;
+  for (const auto& row : rows) {
+    if (row.size() != cols) fail("Matrix", "rows of different lengths");
+    values.insert(values.end(), row.begin(), row.end());
+  }
+  *this = from_values(rows.size(), cols, std::move(values));
+}
+
+Matrix::Matrix(std::size_t rows, std::size_t cols, const std::vector<double>& values)
+    : rows_(rows), cols_(cols), values_(values.begin(), values.end()) {
+  check_shape();
+}
+
+Matrix::Matrix(std::size_t rows, std::size_t cols, std::vector<Value> values, Adopt)
     : rows_(rows), cols_(cols), values_(std::move(values)) {
-  if (rows * cols == 0) fail("Matrix", "empty data " + shape_string());
-  if (values_.size() != rows * cols) {
+  check_shape();
+}
+
+Matrix Matrix::from_values(std::size_t rows, std::size_t cols, std::vector<Value> values) {
+  return Matrix(rows, cols, std::move(values), Adopt{});
+}
+
+void Matrix::check_shape() const {
+  if (rows_ * cols_ == 0) fail("Matrix", "empty data " + shape_string());
+  if (values_.size() != rows_ * cols_) {
     fail("Matrix", std::to_string(values_.size()) + " values for shape " + shape_string());
   }
 }
@@ -71,6 +102,42 @@ Matrix Matrix::zeros(std::size_t rows, std::size_t cols) {
 }
 
 std::string Matrix::shape_string() const { return "(" + std::to_string(rows_) + "x" + std::to_string(cols_) + ")"; }
+
+const Value& Matrix::at(std::size_t i, std::size_t j) const {
+  if (i >= rows_ || j >= cols_) {
+    throw std::out_of_range("Matrix: element (" + std::to_string(i) + ", " + std::to_string(j) + ") of " +
+                            shape_string());
+  }
+  return (*this)(i, j);
+}
+
+double Matrix::item() const {
+  if (size() != 1) fail("item", "only a 1x1 matrix is a number, not " + shape_string());
+  return values_[0].data();
+}
+
+bool Matrix::requires_grad() const {
+  for (const Value& v : values_) {
+    if (v.requires_grad()) return true;
+  }
+  return false;
+}
+
+Matrix& Matrix::set_requires_grad(bool requires) {
+  for (Value& v : values_) v.set_requires_grad(requires);
+  return *this;
+}
+
+void Matrix::backward() const {
+  if (size() != 1) fail("backward", "the output must be 1x1 (a loss), not " + shape_string());
+  values_[0].backward();
+}
+
+void Matrix::zero_grad() const { autograd::zero_grad(values_); }
+
+void zero_grad(const std::vector<Matrix>& matrices) {
+  for (const Matrix& m : matrices) m.zero_grad();
+}
 
 Matrix& Matrix::set_label(const std::string& name) {
   for (std::size_t i = 0; i < rows_; ++i) {
@@ -92,7 +159,7 @@ Matrix matmul(const Matrix& a, const Matrix& b) {
       out.push_back(std::move(s));
     }
   }
-  return Matrix(a.rows(), b.cols(), std::move(out));
+  return Matrix::from_values(a.rows(), b.cols(), std::move(out));
 }
 
 Matrix operator+(const Matrix& a, const Matrix& b) {
@@ -104,10 +171,38 @@ Matrix operator-(const Matrix& a, const Matrix& b) {
 Matrix operator*(const Matrix& a, const Matrix& b) {
   return broadcast("mul", "*", a, b, [](const Value& x, const Value& y) { return x * y; });
 }
+Matrix operator/(const Matrix& a, const Matrix& b) {
+  return broadcast("div", "/", a, b, [](const Value& x, const Value& y) { return x / y; });
+}
+Matrix operator+(const Matrix& a, double b) { return a + constant(b); }
+Matrix operator+(double a, const Matrix& b) { return constant(a) + b; }
+Matrix operator-(const Matrix& a, double b) { return a - constant(b); }
+Matrix operator-(double a, const Matrix& b) { return constant(a) - b; }
+Matrix operator*(const Matrix& a, double b) { return a * constant(b); }
+Matrix operator*(double a, const Matrix& b) { return constant(a) * b; }
+Matrix operator/(const Matrix& a, double b) { return a / constant(b); }
+Matrix operator/(double a, const Matrix& b) { return constant(a) / b; }
+Matrix operator-(const Matrix& a) {
+  return map(a, [](const Value& x) { return -x; });
+}
 
-Matrix tanh(const Matrix& x) { return map(x, &tanh); }
-Matrix relu(const Matrix& x) { return map(x, &relu); }
-Matrix sigmoid(const Matrix& x) { return map(x, &sigmoid); }
+Matrix transpose(const Matrix& a) {
+  std::vector<Value> out;
+  out.reserve(a.size());
+  for (std::size_t j = 0; j < a.cols(); ++j) {
+    for (std::size_t i = 0; i < a.rows(); ++i) out.push_back(a(i, j));
+  }
+  return Matrix::from_values(a.cols(), a.rows(), std::move(out));
+}
+
+Matrix pow(const Matrix& x, double exponent) {
+  return map(x, [exponent](const Value& v) { return pow(v, exponent); });
+}
+Matrix exp(const Matrix& x) { return map(x, [](const Value& v) { return exp(v); }); }
+Matrix log(const Matrix& x) { return map(x, [](const Value& v) { return log(v); }); }
+Matrix tanh(const Matrix& x) { return map(x, [](const Value& v) { return tanh(v); }); }
+Matrix relu(const Matrix& x) { return map(x, [](const Value& v) { return relu(v); }); }
+Matrix sigmoid(const Matrix& x) { return map(x, [](const Value& v) { return sigmoid(v); }); }
 
 Matrix softmax(const Matrix& logits) {
   std::vector<Value> out;
@@ -115,7 +210,7 @@ Matrix softmax(const Matrix& logits) {
     const Value lse = log_sum_exp(logits, i);
     for (std::size_t j = 0; j < logits.cols(); ++j) out.push_back(exp(logits(i, j) - lse));
   }
-  return Matrix(logits.rows(), logits.cols(), std::move(out));
+  return Matrix::from_values(logits.rows(), logits.cols(), std::move(out));
 }
 
 Matrix log_softmax(const Matrix& logits) {
@@ -124,7 +219,7 @@ Matrix log_softmax(const Matrix& logits) {
     const Value lse = log_sum_exp(logits, i);
     for (std::size_t j = 0; j < logits.cols(); ++j) out.push_back(logits(i, j) - lse);
   }
-  return Matrix(logits.rows(), logits.cols(), std::move(out));
+  return Matrix::from_values(logits.rows(), logits.cols(), std::move(out));
 }
 
 Matrix cross_entropy(const Matrix& logits, const std::vector<std::int32_t>& labels) {
@@ -140,7 +235,7 @@ Matrix cross_entropy(const Matrix& logits, const std::vector<std::int32_t>& labe
     }
     row_losses.push_back(log_sum_exp(logits, i) - logits(i, static_cast<std::size_t>(labels[i])));
   }
-  return Matrix(1, 1, {sum_of(row_losses) / static_cast<double>(logits.rows())});
+  return Matrix::from_values(1, 1, {sum_of(row_losses) / static_cast<double>(logits.rows())});
 }
 
 Matrix mse(const Matrix& prediction, const Matrix& target) {
@@ -153,10 +248,10 @@ Matrix mse(const Matrix& prediction, const Matrix& target) {
     const Value error = prediction.values()[i] - target.values()[i];
     squares.push_back(error * error);
   }
-  return Matrix(1, 1, {sum_of(squares) / static_cast<double>(prediction.size())});
+  return Matrix::from_values(1, 1, {sum_of(squares) / static_cast<double>(prediction.size())});
 }
 
-Matrix sum(const Matrix& a) { return Matrix(1, 1, {sum_of(a.values())}); }
-Matrix mean(const Matrix& a) { return Matrix(1, 1, {sum_of(a.values()) / static_cast<double>(a.size())}); }
+Matrix sum(const Matrix& a) { return Matrix::from_values(1, 1, {sum_of(a.values())}); }
+Matrix mean(const Matrix& a) { return Matrix::from_values(1, 1, {sum_of(a.values()) / static_cast<double>(a.size())}); }
 
 }  // namespace autograd

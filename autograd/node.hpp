@@ -40,6 +40,9 @@ struct Node {
   std::uint64_t visit = 0;               // number of the last graph walk that reached this node
   std::uint32_t refs = 0;                // handles and consumer nodes keeping this node alive
   Op op = Op::leaf;
+  // Whether backward() computes this node's gradient: true for leaves unless made constants
+  // (Value::set_requires_grad(false)); for an op's result, whether any input requires one.
+  bool requires_grad = true;
 };
 
 }  // namespace autograd

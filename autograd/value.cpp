@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <cassert>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "autograd/node_pool.hpp"
@@ -52,6 +54,15 @@ Value& Value::set_label(std::string_view label) {
   return *this;
 }
 
+Value& Value::set_requires_grad(bool requires) {
+  if (node_->op != Op::leaf) {
+    throw std::invalid_argument(std::string("set_requires_grad: only leaves can be made constants; this value is made by ") +
+                                op_name(node_->op) + " and follows its inputs");
+  }
+  node_->requires_grad = requires;
+  return *this;
+}
+
 Value Value::input(std::size_t index) const {
   assert(index < num_inputs());
   return from_node(node_->inputs[index]);
@@ -59,14 +70,28 @@ Value Value::input(std::size_t index) const {
 
 namespace {
 
-enum class InteriorGrads { keep, reset };
+void prepare_for_backward(Node& node, std::vector<Node*>& constants) {
+  if (node.op != Op::leaf) {
+    node.requires_grad = node.inputs[0]->requires_grad || (arity(node.op) == 2 && node.inputs[1]->requires_grad);
+    node.grad = 0.0;
+  }
+  if (!node.requires_grad) {
+    node.grad = 0.0;
+    constants.push_back(&node);
+  }
+}
+
+enum class Walk { list_only, prepare_backward };
 
 // Appends every node reachable from `root` to `order`, inputs before the nodes that use them:
 // a depth-first post-order with an explicit stack (`stack` is scratch space). Each node is
 // marked with this walk's number when first reached, so shared nodes are listed once and no
-// set is needed. With InteriorGrads::reset, non-leaf grads are zeroed as nodes are listed,
-// which saves backward() a second pass over the graph.
-void sort_topologically(Node* root, std::vector<Node*>& order, std::vector<Node*>& stack, InteriorGrads grads) {
+// set is needed. With Walk::prepare_backward, each node is readied as it is listed, which saves
+// backward() a second pass over the graph: an op's result takes requires_grad from its inputs
+// (listed before it), its grad and every constant's are zeroed, and the nodes that need no
+// gradient are appended to `constants`.
+void sort_topologically(Node* root, std::vector<Node*>& order, std::vector<Node*>& stack, Walk walk_kind,
+                        std::vector<Node*>* constants) {
   static std::atomic<std::uint64_t> walk_counter{0};
   const std::uint64_t walk = walk_counter.fetch_add(1, std::memory_order_relaxed) + 1;
 
@@ -82,7 +107,7 @@ void sort_topologically(Node* root, std::vector<Node*>& order, std::vector<Node*
       unvisited_input->visit = walk;
       stack.push_back(unvisited_input);
     } else {  // every input is listed: list this node
-      if (grads == InteriorGrads::reset && node->op != Op::leaf) node->grad = 0.0;
+      if (walk_kind == Walk::prepare_backward) prepare_for_backward(*node, *constants);
       order.push_back(node);
       stack.pop_back();
     }
@@ -93,19 +118,27 @@ void sort_topologically(Node* root, std::vector<Node*>& order, std::vector<Node*
 
 std::vector<Node*> topological_order(const Value& root) {
   std::vector<Node*> order, stack;
-  sort_topologically(root.node(), order, stack, InteriorGrads::keep);
+  sort_topologically(root.node(), order, stack, Walk::list_only, nullptr);
   return order;
 }
 
 void Value::backward() const {
   // Scratch buffers kept between calls: a training loop sorts graphs of the same size every
   // step, and fresh multi-megabyte vectors would cost page faults each time.
-  thread_local std::vector<Node*> order, stack;
+  thread_local std::vector<Node*> order, stack, constants;
   order.clear();
-  sort_topologically(node_, order, stack, InteriorGrads::reset);
+  constants.clear();
+  sort_topologically(node_, order, stack, Walk::prepare_backward, &constants);
+  if (!node_->requires_grad) {
+    throw std::invalid_argument("backward: the output depends on no value that requires a gradient (all are constants)");
+  }
   node_->grad += 1.0;
   // Reverse topological order: a node's grad is complete before it is passed to its inputs.
-  for (auto it = order.rbegin(); it != order.rend(); ++it) detail::backward_step(**it);
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    if ((*it)->requires_grad) detail::backward_step(**it);
+  }
+  // The rules add to every input, constants too: what they received is discarded.
+  for (Node* constant : constants) constant->grad = 0.0;
 }
 
 void zero_grad(const Value& root) {

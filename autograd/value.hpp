@@ -19,6 +19,9 @@
 // - Interior nodes are reset to 0 at the start of every backward(), so after it they hold
 //   exactly d(this)/d(node) of that call (no stale sums from an earlier pass).
 // - A node used several times (a*a, a+a, diamonds) receives the sum of all contributions.
+// - A constant (a leaf made with set_requires_grad(false), such as an input) gets no gradient:
+//   its grad stays 0, and so does that of every node made from constants alone; backward()
+//   skips their rules. Throws std::invalid_argument if the output itself is such a node.
 //
 // Domain errors follow the C math library rather than throwing: log(0) = -inf,
 // log(x < 0) = NaN, pow(x < 0, non-integer) = NaN, x / 0 = +-inf, and the gradients of such
@@ -50,6 +53,11 @@ class Value {
   double grad() const { return node_->grad; }
   void set_data(double data) { node_->data = data; }
   void set_grad(double grad) { node_->grad = grad; }
+
+  // Whether backward() computes this value's gradient (see the notes above).
+  bool requires_grad() const { return node_->requires_grad; }
+  // For leaves only (an op's result follows its inputs): throws std::invalid_argument otherwise.
+  Value& set_requires_grad(bool requires);
 
   Op op() const { return node_->op; }
   std::string_view label() const { return node_->label; }

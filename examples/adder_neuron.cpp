@@ -18,9 +18,9 @@ constexpr int steps = 400;
 template <class M>
 void report(const char* engine) {
   const nn::Dense<M> neuron = lecture::train_adder<M>(seed, steps);
-  const auto w = nn::Engine<M>::values(neuron.weight);
-  const auto b = nn::Engine<M>::values(neuron.bias);
-  std::printf("%-26s w = (%.6f, %.6f, %.6f)   b = %+.6f\n", engine, w[0], w[1], w[2], b[0]);
+  const M& w = neuron.weight;  // (3x1)
+  std::printf("%-26s w = (%.6f, %.6f, %.6f)   b = %+.6f\n", engine, double(w.value(0, 0)), double(w.value(1, 0)),
+              double(w.value(2, 0)), double(neuron.bias.value(0, 0)));
 }
 
 }  // namespace

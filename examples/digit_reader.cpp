@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <numeric>
 
-#include "nn/engine.hpp"
+#include "nn/normalisation.hpp"
 #include "nn/input_error.hpp"
 
 namespace mnist_tool {
@@ -22,13 +22,16 @@ DigitReader::DigitReader(const std::string& model_path)
 Reading DigitReader::read(const nn::GrayImage& picture, nn::Invert invert, bool as_is, const std::string& name) const {
   Reading reading;
   reading.digit = as_is ? nn::digit_as_is(picture, invert, name) : nn::prepare_digit(picture, invert, name);
-  const auto x =
-      nn::Engine<tensor::Tensor<float>>::build(1, reading.digit.pixels.size(), [&](std::size_t, std::size_t j) {
-        return (reading.digit.pixels[j] / 255.0 - normalisation_.mean) / normalisation_.std;
-      });
+  // The same normalisation as in training and evaluation (nn/normalisation.hpp).
+  const auto x = nn::pixels_to_inputs<tensor::Tensor<float>>(
+      1, reading.digit.pixels.size(), [&](std::size_t) { return reading.digit.pixels.data(); }, normalisation_);
   std::lock_guard<std::mutex> lock(model_mutex_);
-  const tensor::Tensor<float> probabilities = model_(x);
-  for (std::size_t c = 0; c < 10; ++c) reading.probabilities[c] = probabilities.data()(0, c);
+  const tensor::Tensor<float> logits = model_.logits(x);
+  const tensor::Tensor<float> probabilities = softmax(logits);
+  for (std::size_t c = 0; c < 10; ++c) {
+    reading.logits[c] = logits.value(0, c);
+    reading.probabilities[c] = probabilities.value(0, c);
+  }
   reading.best = static_cast<std::size_t>(std::max_element(reading.probabilities.begin(), reading.probabilities.end()) -
                                           reading.probabilities.begin());
   return reading;

@@ -16,7 +16,8 @@ namespace mnist_tool {
 
 struct Reading {
   nn::PreparedDigit digit;                // what the model saw
-  std::array<float, 10> probabilities{};  // for digits 0-9
+  std::array<float, 10> logits{};         // the model's scores for digits 0-9, before softmax
+  std::array<float, 10> probabilities{};  // softmax of the logits
   std::size_t best = 0;                   // the most likely digit
 };
 

@@ -28,8 +28,8 @@ nn::Dense<M> train_adder(std::uint64_t seed, int steps, double learning_rate = 0
       }
     }
     sgd.zero_grad();
-    const M loss = mse(neuron(nn::Engine<M>::make(batch, 3, x)), nn::Engine<M>::make(batch, 1, sums));
-    nn::Engine<M>::backward(loss);
+    const M loss = mse(neuron(M(batch, 3, x)), M(batch, 1, sums));
+    loss.backward();
     sgd.step();
   }
   return neuron;
@@ -48,11 +48,11 @@ nn::Dense<M> train_single_layer(std::uint64_t seed, int steps, double learning_r
   nn::Rng rng(seed);
   nn::Dense<M> layer = nn::Dense<M>::create(5, 2, nn::Activation::softmax, rng);
   nn::SGD<M> sgd({layer.weight, layer.bias}, learning_rate);
-  const M x = nn::Engine<M>::make(3, 5, data.x);
+  const M x(3, 5, data.x);
   for (int step = 0; step < steps; ++step) {
     sgd.zero_grad();
     const M loss = cross_entropy(layer.pre_activation(x), data.classes);
-    nn::Engine<M>::backward(loss);
+    loss.backward();
     sgd.step();
   }
   return layer;

@@ -16,9 +16,9 @@ template <class M>
 void report(const char* engine) {
   const nn::Dense<M> layer = lecture::train_single_layer<M>(seed, steps);
   const lecture::SingleLayerData data = lecture::single_layer_data();
-  const auto w = nn::Engine<M>::values(layer.weight);
-  const auto b = nn::Engine<M>::values(layer.bias);
-  const auto p = nn::Engine<M>::values(layer(nn::Engine<M>::make(3, 5, data.x)));
+  const auto w = nn::values_of(layer.weight);
+  const auto b = nn::values_of(layer.bias);
+  const auto p = nn::values_of(layer(M(3, 5, data.x)));
   std::printf("%s\n  W (5x2):\n", engine);
   for (int i = 0; i < 5; ++i) std::printf("    %+9.5f %+9.5f\n", w[2 * i], w[2 * i + 1]);
   std::printf("  B (1x2): %+9.5f %+9.5f\n", b[0], b[1]);

@@ -29,24 +29,24 @@ void report(const char* engine) {
   const nn::Dense<M>& output = net.layers()[1];
   const lecture::ThreeLayerData data = lecture::three_layer_data(seed, samples);
 
-  const M x = nn::Engine<M>::make(batch, 2, {data.x.begin(), data.x.begin() + 2 * batch});
+  const M x(batch, 2, {data.x.begin(), data.x.begin() + 2 * batch});
   const M y1 = hidden(x);
   const M y2 = output(y1);
   std::printf("%s\n  X %s  W1 %s  B1 %s  Y1 %s  W2 %s  B2 %s  Y2 %s\n", engine, shape(x).c_str(),
               shape(hidden.weight).c_str(), shape(hidden.bias).c_str(), shape(y1).c_str(), shape(output.weight).c_str(),
               shape(output.bias).c_str(), shape(y2).c_str());
 
-  const M all_x = nn::Engine<M>::make(samples, 2, data.x);
-  const M all_y = nn::Engine<M>::make(samples, 1, data.y);
+  const M all_x(samples, 2, data.x);
+  const M all_y(samples, 1, data.y);
   nn::SGD<M> sgd(net.parameters(), learning_rate);
-  const double before = nn::Engine<M>::item(mse(net(all_x), all_y));
+  const double before = mse(net(all_x), all_y).item();
   for (int step = 0; step < steps; ++step) {
     sgd.zero_grad();
     const M loss = mse(net(all_x), all_y);
-    nn::Engine<M>::backward(loss);
+    loss.backward();
     sgd.step();
   }
-  const double after = nn::Engine<M>::item(mse(net(all_x), all_y));
+  const double after = mse(net(all_x), all_y).item();
   std::printf("  y = sin(2 x1) x2 on %zu points: MSE %.6f before, %.6f after %d steps (lr %.1f)\n", samples, before,
               after, steps, learning_rate);
 }

@@ -31,28 +31,28 @@ template <class M>
 void save_checkpoint(const std::string& path, const MLP<M>& model, const Normalisation& normalisation,
                      const Optimizer<M>& optimizer, const TrainingPosition& position) {
   using Scalar = typename Engine<M>::Scalar;
-  const std::string dtype = std::is_same<Scalar, float>::value ? "F32" : "F64";
   Safetensors file;
   file.metadata = model_metadata({model.architecture(), normalisation});
   const typename Optimizer<M>::State state = optimizer.state();
   add_position(position, file.metadata);
   file.metadata["checkpoint_optimizer_steps"] = std::to_string(state.steps);
+  add_parameters(model, file);
   const std::vector<M> params = model.parameters();
   const std::vector<std::string> names = model.parameter_names();
   for (std::size_t k = 0; k < params.size(); ++k) {
-    file.tensors.push_back({names[k], dtype, {params[k].rows(), params[k].cols()}, Engine<M>::values(params[k])});
-  }
-  for (std::size_t k = 0; k < params.size(); ++k) {
     for (const auto& [slot, values] : state.slots[k]) {
-      file.tensors.push_back(
-          {"optimizer." + names[k] + "." + slot, dtype, {params[k].rows(), params[k].cols()}, values});
+      file.tensors.push_back({"optimizer." + names[k] + "." + slot,
+                              std::is_same<Scalar, float>::value ? "F32" : "F64",
+                              {params[k].rows(), params[k].cols()},
+                              values});
     }
   }
   write_safetensors(path, file);
 }
 
 // Loads a checkpoint into `model` (built with the same architecture) and `optimizer` (of the
-// same kind, over model.parameters()). Throws InputError naming the file and the mismatch.
+// same kind, over model.parameters()), writing into their existing parameters and state.
+// Throws InputError naming the file and the mismatch.
 template <class M>
 TrainingPosition load_checkpoint(const std::string& path, MLP<M>& model, Optimizer<M>& optimizer,
                                  Normalisation* normalisation = nullptr) {
@@ -69,11 +69,6 @@ TrainingPosition load_checkpoint(const std::string& path, MLP<M>& model, Optimiz
   const std::vector<std::string> names = model.parameter_names();
   typename Optimizer<M>::State state;
   state.slots.resize(names.size());
-  for (std::size_t k = 0; k < model.layers().size(); ++k) {
-    Dense<M>& layer = model.layers()[k];
-    layer.weight = Engine<M>::make(layer.weight.rows(), layer.weight.cols(), file.find(names[2 * k])->values);
-    layer.bias = Engine<M>::make(1, layer.bias.cols(), file.find(names[2 * k + 1])->values);
-  }
   for (const StoredTensor& t : file.tensors) {
     for (std::size_t k = 0; k < names.size(); ++k) {
       const std::string prefix = "optimizer." + names[k] + ".";
@@ -82,13 +77,12 @@ TrainingPosition load_checkpoint(const std::string& path, MLP<M>& model, Optimiz
     }
   }
   state.steps = std::stol(file.metadata.at("checkpoint_optimizer_steps"));
-  // The optimizer holds handles to the parameters it was made with; point it at the new ones.
-  optimizer.rebind(model.parameters());
   try {
     optimizer.restore(state);
   } catch (const std::invalid_argument& error) {
     input_error(path, std::string("optimizer state does not fit: ") + error.what());
   }
+  load_parameters(file, path, model);
   if (normalisation != nullptr) *normalisation = header.normalisation;
   return position;
 }

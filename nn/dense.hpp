@@ -18,8 +18,8 @@ struct Dense {
 
   // Weights from `init` (drawn row-major from rng), biases 0.
   static Dense create(std::size_t inputs, std::size_t neurons, Activation activation, Init init, Rng& rng) {
-    return Dense{Engine<M>::make(inputs, neurons, initial_weights(inputs, neurons, init, rng)),
-                 Engine<M>::make(1, neurons, std::vector<double>(neurons, 0.0)), activation};
+    return Dense{M(inputs, neurons, initial_weights(inputs, neurons, init, rng)),
+                 M(1, neurons, std::vector<double>(neurons, 0.0)), activation};
   }
   static Dense create(std::size_t inputs, std::size_t neurons, Activation activation, Rng& rng) {
     return create(inputs, neurons, activation, default_init(activation), rng);

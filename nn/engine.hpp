@@ -1,13 +1,17 @@
 #pragma once
-// What nn needs from an engine, for the three matrix types it runs on: autograd::Matrix (the
-// scalar engine, double), tensor::Tensor<float> and tensor::Tensor<double>. Everything else --
-// matmul, +, tanh, relu, sigmoid, softmax, cross_entropy, mse -- has the same name and meaning
-// on every engine and is called directly.
+// The engines nn runs on -- autograd::Matrix (the scalar engine, double), tensor::Tensor<float>
+// and tensor::Tensor<double> -- share one API: the same constructors, members (rows(), item(),
+// backward(), zero_grad(), value(i, j), grad(i, j), ...) and free functions (matmul, +, tanh,
+// softmax, cross_entropy, ...), which nn calls directly.
+//
+// Engine<M> holds only what differs between them: the number type, and bulk access to a
+// parameter's storage that the training loop and the optimizers run over every element of
+// every parameter on every step, where going through value(i, j) one element at a time would
+// cost more than the step's products. The free functions below it are written once over the
+// common API.
 
 #include <cmath>
 #include <cstddef>
-#include <stdexcept>
-#include <string>
 #include <vector>
 
 #include "autograd/matrix.hpp"
@@ -25,67 +29,39 @@ struct Engine<autograd::Matrix> {
   using Scalar = double;
   static constexpr const char* name = "scalar";
 
-  // A rows x cols leaf from row-major values.
-  static Matrix make(std::size_t rows, std::size_t cols, const std::vector<double>& values) {
-    return Matrix(rows, cols, values);
-  }
-  // A rows x cols leaf with element (i, j) = fill(i, j).
-  template <class Fill>
-  static Matrix build(std::size_t rows, std::size_t cols, const Fill& fill) {
-    return build_rows(rows, cols, [&](std::size_t i, double* row) {
-      for (std::size_t j = 0; j < cols; ++j) row[j] = fill(i, j);
-    });
-  }
-  // The same, a row at a time: fill_row(i, double* row) writes row i's cols values.
+  // A rows x cols leaf, a row at a time: fill_row(i, double* row) writes row i's cols values.
   template <class FillRow>
   static Matrix build_rows(std::size_t rows, std::size_t cols, const FillRow& fill_row) {
     std::vector<double> values(rows * cols);
     for (std::size_t i = 0; i < rows; ++i) fill_row(i, &values[i * cols]);
     return Matrix(rows, cols, values);
   }
-  // Marks input data, whose gradient nobody needs. The scalar engine computes every node's
-  // gradient all the same (it is the teaching engine: nothing is skipped), so this does nothing.
-  static void make_constant(Matrix&) {}
-  static std::vector<double> values(const Matrix& m) {
-    std::vector<double> out;
-    out.reserve(m.size());
-    for (const autograd::Value& v : m.values()) out.push_back(v.data());
-    return out;
-  }
-  static std::vector<double> gradients(const Matrix& m) {
-    std::vector<double> out;
-    out.reserve(m.size());
-    for (const autograd::Value& v : m.values()) out.push_back(v.grad());
-    return out;
-  }
-  static void backward(const Matrix& loss) { loss(0, 0).backward(); }
-  static bool gradient_is_finite(const Matrix& m) {
-    for (const autograd::Value& v : m.values()) {
-      if (!std::isfinite(v.grad())) return false;
-    }
-    return true;
-  }
+
   static bool values_are_finite(const Matrix& m) {
     for (const autograd::Value& v : m.values()) {
       if (!std::isfinite(v.data())) return false;
     }
     return true;
   }
-  static double item(const Matrix& m) { return m(0, 0).data(); }
-  static void zero_grad(const Matrix& m) { autograd::zero_grad(m.values()); }
+  static bool gradient_is_finite(const Matrix& m) {
+    for (const autograd::Value& v : m.values()) {
+      if (!std::isfinite(v.grad())) return false;
+    }
+    return true;
+  }
 
   // Calls update(i, data, grad) for every element, in order; `data` is written back.
   template <class Update>
-  static void update(Matrix& m, const Update& update) {
+  static void update(const Matrix& m, const Update& update) {
     for (std::size_t i = 0; i < m.size(); ++i) {
-      const autograd::Value& v = m.values()[i];
-      double data = v.data();
-      update(i, data, v.grad());
-      v.node()->data = data;
+      autograd::Node* node = m.values()[i].node();
+      double data = node->data;
+      update(i, data, node->grad);
+      node->data = data;
     }
   }
   // One SGD step on every element (the rule: tensor::sgd_update in tensor/array_loops.hpp).
-  static void sgd_update(Matrix& m, double* velocity, double rate, double momentum, double weight_decay) {
+  static void sgd_update(const Matrix& m, double* velocity, double rate, double momentum, double weight_decay) {
     update(m, [&](std::size_t i, double& p, double g) {
       if (momentum == 0.0) {  // as on the tensor engine: the velocity stays untouched
         p -= rate * (g + weight_decay * p);
@@ -103,46 +79,21 @@ struct Engine<tensor::Tensor<T>> {
   using Scalar = T;
   static constexpr const char* name = "tensor";
 
-  static Matrix make(std::size_t rows, std::size_t cols, const std::vector<double>& values) {
-    if (values.size() != rows * cols) {
-      throw std::invalid_argument("Tensor: " + std::to_string(values.size()) + " values for shape (" +
-                                  std::to_string(rows) + "x" + std::to_string(cols) + ")");
-    }
-    typename Matrix::Array data = Matrix::Array::from_shape({rows, cols});
-    for (std::size_t i = 0; i < values.size(); ++i) data.data()[i] = static_cast<T>(values[i]);
-    return Matrix(std::move(data));
-  }
-  template <class Fill>
-  static Matrix build(std::size_t rows, std::size_t cols, const Fill& fill) {
-    return build_rows(rows, cols, [&](std::size_t i, T* row) {
-      for (std::size_t j = 0; j < cols; ++j) row[j] = static_cast<T>(fill(i, j));
-    });
-  }
-  // The same, a row at a time: fill_row(i, T* row) writes row i's cols values.
+  // A rows x cols leaf, a row at a time: fill_row(i, T* row) writes row i's cols values.
   template <class FillRow>
   static Matrix build_rows(std::size_t rows, std::size_t cols, const FillRow& fill_row) {
     typename Matrix::Array data = Matrix::Array::from_shape({rows, cols});
     for (std::size_t i = 0; i < rows; ++i) fill_row(i, data.data() + i * cols);
     return Matrix(std::move(data));
   }
-  // Marks input data, whose gradient nobody needs: backward() skips it (for a first layer, a
-  // product as large as its weights' gradient).
-  static void make_constant(Matrix& m) { m.set_requires_grad(false); }
-  static std::vector<double> values(const Matrix& m) { return {m.data().begin(), m.data().end()}; }
-  static std::vector<double> gradients(const Matrix& m) {
-    if (m.grad().size() != m.size()) return std::vector<double>(m.size(), 0.0);
-    return {m.grad().begin(), m.grad().end()};
-  }
-  static void backward(const Matrix& loss) { loss.backward(); }
-  static bool gradient_is_finite(const Matrix& m) { return tensor::all_finite(m.grad().data(), m.grad().size()); }
+
   static bool values_are_finite(const Matrix& m) { return tensor::all_finite(m.data().data(), m.data().size()); }
-  static double item(const Matrix& m) { return m.data()(0, 0); }
-  // Drops the gradient (kept for reuse): the next backward() writes it afresh.
-  static void zero_grad(const Matrix& m) { m.clear_grad(); }
+  // An empty gradient (never computed, or dropped by zero_grad) is zeros.
+  static bool gradient_is_finite(const Matrix& m) { return tensor::all_finite(m.grad().data(), m.grad().size()); }
 
   template <class Update>
-  static void update(Matrix& m, const Update& update) {
-    T* data = m.data().data();
+  static void update(const Matrix& m, const Update& update) {
+    T* data = m.node()->data.data();
     const bool has_grad = m.grad().size() == m.size();
     const T* grad = m.grad().data();
     for (std::size_t i = 0; i < m.size(); ++i) update(i, data[i], has_grad ? grad[i] : T(0));
@@ -150,13 +101,45 @@ struct Engine<tensor::Tensor<T>> {
 
   // One SGD step: tensor::sgd_update, vectorised and on TBB. A parameter that backward() never
   // reached has a gradient of zeros.
-  static void sgd_update(Matrix& m, T* velocity, T rate, T momentum, T weight_decay) {
-    if (m.grad().size() != m.size()) {
-      m.grad() = Matrix::Array::from_shape(m.data().shape());
-      m.grad().fill(T(0));
+  static void sgd_update(const Matrix& m, T* velocity, T rate, T momentum, T weight_decay) {
+    typename Matrix::Array& grad = m.node()->grad;
+    if (grad.size() != m.size()) {
+      grad = Matrix::Array::from_shape(m.data().shape());
+      grad.fill(T(0));
     }
-    tensor::sgd_update(m.data().data(), m.grad().data(), velocity, m.size(), rate, momentum, weight_decay);
+    tensor::sgd_update(m.node()->data.data(), grad.data(), velocity, m.size(), rate, momentum, weight_decay);
   }
 };
+
+// Every value of m, row-major.
+template <class M>
+std::vector<double> values_of(const M& m) {
+  std::vector<double> out;
+  out.reserve(m.size());
+  for (std::size_t i = 0; i < m.rows(); ++i) {
+    for (std::size_t j = 0; j < m.cols(); ++j) out.push_back(static_cast<double>(m.value(i, j)));
+  }
+  return out;
+}
+
+// Every gradient of m, row-major (zeros where none was computed).
+template <class M>
+std::vector<double> gradients_of(const M& m) {
+  std::vector<double> out;
+  out.reserve(m.size());
+  for (std::size_t i = 0; i < m.rows(); ++i) {
+    for (std::size_t j = 0; j < m.cols(); ++j) out.push_back(static_cast<double>(m.grad(i, j)));
+  }
+  return out;
+}
+
+// A rows x cols leaf with element (i, j) = fill(i, j).
+template <class M, class Fill>
+M build(std::size_t rows, std::size_t cols, const Fill& fill) {
+  using Scalar = typename Engine<M>::Scalar;
+  return Engine<M>::build_rows(rows, cols, [&](std::size_t i, Scalar* row) {
+    for (std::size_t j = 0; j < cols; ++j) row[j] = static_cast<Scalar>(fill(i, j));
+  });
+}
 
 }  // namespace nn

@@ -16,7 +16,8 @@ using TensorF = tensor::Tensor<float>;
 // uniform inputs in [0, 1), and their classes.
 struct Batch {
   std::size_t rows = 0, features = 0;
-  std::vector<double> x;
+  const std::uint8_t* pixels = nullptr;  // the images' bytes, row after row; or
+  std::vector<double> x;                 // the random inputs, when there are no images
   std::vector<std::int32_t> labels;
 };
 
@@ -31,8 +32,7 @@ Batch make_batch(const GradientCheckOptions& o) {
                                   std::to_string(o.data->features()) + " pixels");
     }
     if (o.data->count < b.rows) throw std::invalid_argument("fewer images than --batch");
-    const Normalisation& n = mnist_normalisation;
-    for (std::size_t i = 0; i < b.rows * b.features; ++i) b.x.push_back((o.data->level(i) - n.mean) / n.std);
+    b.pixels = o.data->pixels.data();
     for (std::size_t i = 0; i < b.rows; ++i) b.labels.push_back(o.data->labels[i] % static_cast<std::int32_t>(classes));
   } else {
     Rng rng(o.seed + 1000);
@@ -42,14 +42,22 @@ Batch make_batch(const GradientCheckOptions& o) {
   return b;
 }
 
+// The batch's inputs on an engine: images go through the same normalisation as in training.
+template <class M>
+M inputs_of(const Batch& b) {
+  if (b.pixels == nullptr) return M(b.rows, b.features, b.x);
+  return pixels_to_inputs<M>(
+      b.rows, b.features, [&](std::size_t i) { return b.pixels + i * b.features; }, mnist_normalisation);
+}
+
 template <class M>
 M loss_of(const MLP<M>& model, const Batch& b, CheckLoss loss) {
-  const M x = Engine<M>::make(b.rows, b.features, b.x);
+  const M x = inputs_of<M>(b);
   if (loss == CheckLoss::cross_entropy) return cross_entropy(model.logits(x), b.labels);
   const std::size_t classes = model.architecture().sizes.back();
   std::vector<double> one_hot(b.rows * classes, 0.0);
   for (std::size_t i = 0; i < b.rows; ++i) one_hot[i * classes + static_cast<std::size_t>(b.labels[i])] = 1.0;
-  return mse(model(x), Engine<M>::make(b.rows, classes, one_hot));
+  return mse(model(x), M(b.rows, classes, one_hot));
 }
 
 // Compares a with b entry by entry. Relative differences are taken against the larger of the
@@ -70,12 +78,12 @@ GradientCheckReport run(const GradientCheckOptions& o) {
   MLP<TensorT> tensor_model(o.architecture, o.seed);
   const autograd::Matrix scalar_loss = loss_of(scalar, batch, o.loss);
   const TensorT tensor_loss = loss_of(tensor_model, batch, o.loss);
-  Engine<autograd::Matrix>::backward(scalar_loss);
+  scalar_loss.backward();
   tensor_loss.backward();
 
   GradientCheckReport report;
-  report.scalar_loss = Engine<autograd::Matrix>::item(scalar_loss);
-  report.tensor_loss = Engine<TensorT>::item(tensor_loss);
+  report.scalar_loss = scalar_loss.item();
+  report.tensor_loss = tensor_loss.item();
   report.tolerance = o.tolerance > 0 ? o.tolerance : default_tolerance(std::is_same<T, float>::value);
 
   // Finite differences in double, on a copy of the scalar model's weights.
@@ -92,8 +100,8 @@ GradientCheckReport run(const GradientCheckOptions& o) {
     check.name = names[k];
     check.rows = scalar_params[k].rows();
     check.cols = scalar_params[k].cols();
-    const std::vector<double> gs = Engine<autograd::Matrix>::gradients(scalar_params[k]);
-    std::vector<double> gt = Engine<TensorT>::gradients(tensor_params[k]);
+    const std::vector<double> gs = gradients_of(scalar_params[k]);
+    std::vector<double> gt = gradients_of(tensor_params[k]);
     if (names[k] == o.corrupt_gradient_of) gt[0] += 1.0;
     double scale = 0;
     for (double g : gs) scale = std::max(scale, std::abs(g));
@@ -112,9 +120,9 @@ GradientCheckReport run(const GradientCheckOptions& o) {
       const double original = w[i];
       const double h = 1e-5 * std::max(1.0, std::abs(original));  // balances rounding and truncation
       w[i] = original + h;
-      const double up = Engine<TensorD>::item(loss_of(reference, batch, o.loss));
+      const double up = loss_of(reference, batch, o.loss).item();
       w[i] = original - h;
-      const double down = Engine<TensorD>::item(loss_of(reference, batch, o.loss));
+      const double down = loss_of(reference, batch, o.loss).item();
       w[i] = original;
       const double difference = (up - down) / (2 * h);
       compare(gs[i], difference, scale, check.scalar_vs_differences);

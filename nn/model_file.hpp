@@ -6,22 +6,16 @@
 //    "input_mean": "0.1307", "input_std": "0.3081"}
 // input_mean / input_std: the model reads pixels scaled to [0, 1] as (x - mean) / std.
 
+#include <cmath>
 #include <string>
 #include <type_traits>
 
+#include "nn/input_error.hpp"
 #include "nn/mlp.hpp"
+#include "nn/normalisation.hpp"
 #include "nn/safetensors.hpp"
 
 namespace nn {
-
-// How a model's inputs are shifted and scaled before the first layer.
-struct Normalisation {
-  double mean = 0.0;
-  double std = 1.0;
-};
-
-// MNIST's own pixel statistics (training set, pixels scaled to [0, 1]).
-inline constexpr Normalisation mnist_normalisation{0.1307, 0.3081};
 
 // What a model file describes besides its weights.
 struct ModelHeader {
@@ -38,19 +32,54 @@ ModelHeader model_header(const Safetensors& file, const std::string& where);
 // values; throws InputError naming `where`, the tensor and the problem.
 void check_model_tensors(const Safetensors& file, const ModelHeader& header, const std::string& where);
 
+// The model's parameters as tensors layers.K.weight and layers.K.bias, in its engine's dtype.
+// Model files and checkpoints both store the parameters through this.
 template <class M>
-void save_model(const std::string& path, const MLP<M>& model, const Normalisation& normalisation) {
+void add_parameters(const MLP<M>& model, Safetensors& file) {
   using Scalar = typename Engine<M>::Scalar;
-  Safetensors file;
-  file.metadata = model_metadata({model.architecture(), normalisation});
   const std::vector<M> params = model.parameters();
   const std::vector<std::string> names = model.parameter_names();
   for (std::size_t k = 0; k < params.size(); ++k) {
     file.tensors.push_back({names[k],
                             std::is_same<Scalar, float>::value ? "F32" : "F64",
                             {params[k].rows(), params[k].cols()},
-                            Engine<M>::values(params[k])});
+                            values_of(params[k])});
   }
+}
+
+// Writes the file's layers.K.weight / layers.K.bias into the model's existing parameters, so
+// that anything holding them (an optimizer) goes on working with the loaded values. The file
+// must have passed check_model_tensors for the model's architecture. Throws InputError naming
+// `where` and the tensor if a value does not fit the engine's number type (1e39 in float).
+template <class M>
+void load_parameters(const Safetensors& file, const std::string& where, MLP<M>& model) {
+  using Scalar = typename Engine<M>::Scalar;
+  const std::vector<M> params = model.parameters();
+  const std::vector<std::string> names = model.parameter_names();
+  std::vector<const StoredTensor*> stored(params.size());
+  for (std::size_t k = 0; k < params.size(); ++k) {  // every check first: a refused file changes nothing
+    stored[k] = file.find(names[k]);
+    if (stored[k] == nullptr || stored[k]->values.size() != params[k].size()) {
+      input_error(where, "no tensor '" + names[k] + "' of shape " + params[k].shape_string());
+    }
+    for (double v : stored[k]->values) {
+      if (!std::isfinite(static_cast<Scalar>(v))) {
+        input_error(where, "tensor '" + names[k] + "' holds " + std::to_string(v) + ", which is not a finite " +
+                               (std::is_same<Scalar, float>::value ? "float32" : "float64"));
+      }
+    }
+  }
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    const std::vector<double>& values = stored[k]->values;
+    Engine<M>::update(params[k], [&](std::size_t i, Scalar& p, Scalar) { p = static_cast<Scalar>(values[i]); });
+  }
+}
+
+template <class M>
+void save_model(const std::string& path, const MLP<M>& model, const Normalisation& normalisation) {
+  Safetensors file;
+  file.metadata = model_metadata({model.architecture(), normalisation});
+  add_parameters(model, file);
   write_safetensors(path, file);
 }
 
@@ -61,13 +90,7 @@ MLP<M> load_model(const std::string& path, Normalisation* normalisation = nullpt
   const ModelHeader header = model_header(file, path);
   check_model_tensors(file, header, path);
   MLP<M> model(header.architecture, /*seed=*/0);
-  for (std::size_t k = 0; k < model.layers().size(); ++k) {
-    Dense<M>& layer = model.layers()[k];
-    const StoredTensor* weight = file.find("layers." + std::to_string(k) + ".weight");
-    const StoredTensor* bias = file.find("layers." + std::to_string(k) + ".bias");
-    layer.weight = Engine<M>::make(layer.weight.rows(), layer.weight.cols(), weight->values);
-    layer.bias = Engine<M>::make(1, layer.bias.cols(), bias->values);
-  }
+  load_parameters(file, path, model);
   if (normalisation != nullptr) *normalisation = header.normalisation;
   return model;
 }

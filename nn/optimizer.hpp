@@ -3,7 +3,7 @@
 // the model's own parameters (no copies), and any state (velocity, moments) per element.
 //
 // A training step in the canonical order:
-//   optimizer.zero_grad();  loss = ...;  backward(loss);  optimizer.step();
+//   optimizer.zero_grad();  loss = ...;  loss.backward();  optimizer.step();
 
 #include <cmath>
 #include <memory>
@@ -27,14 +27,11 @@ class Optimizer {
 
   // Applies one update from the parameters' current gradients.
   virtual void step() = 0;
-  // Works on `parameters` from now on (same shapes, e.g. a model's reloaded parameters).
-  void rebind(std::vector<M> parameters) { parameters_ = std::move(parameters); }
-
   // Clears every parameter's gradient before the next backward(): zeros on the scalar engine;
   // on the tensor engine the gradient is dropped (its buffer kept), and backward() writes it
   // afresh -- an empty gradient counts as zeros everywhere in nn.
   void zero_grad() {
-    for (const M& p : parameters_) Engine<M>::zero_grad(p);
+    for (const M& p : parameters_) p.zero_grad();
   }
 
   double learning_rate;  // may be changed between steps (a schedule)

@@ -12,33 +12,20 @@
 #include "nn/mlp.hpp"
 #include "nn/mnist.hpp"
 #include "nn/model_file.hpp"
+#include "nn/normalisation.hpp"
 #include "nn/optimizer.hpp"
 #include "nn/shuffle.hpp"
 
 namespace nn {
 
-// Rows order[begin..end) of the data as a (count x features) input, normalised; a constant
-// (no gradient). Each pixel level is looked up in a table of its 256 normalised values.
+// Rows order[begin..end) of the data as a (count x features) model input: a constant.
 template <class M>
 M input_batch(const Dataset& data, const std::vector<std::size_t>& order, std::size_t begin, std::size_t end,
               const Normalisation& normalisation) {
-  using Scalar = typename Engine<M>::Scalar;
   const std::size_t features = data.features();
-  const double scale = 1.0 / normalisation.std;
-  std::array<Scalar, 256> normalised{};
-  for (std::size_t level = 0; level < 256; ++level) {
-    normalised[level] = static_cast<Scalar>((static_cast<float>(level) / 255.0f - normalisation.mean) * scale);
-  }
-  M batch = Engine<M>::build_rows(end - begin, features, [&](std::size_t i, Scalar* row) {
-    const std::uint8_t* pixels = &data.pixels[order[begin + i] * features];
-    if (begin + i + 1 < end) {  // the next row is somewhere else in 47 MB: ask for it early
-      const std::uint8_t* next = &data.pixels[order[begin + i + 1] * features];
-      for (std::size_t j = 0; j < features; j += 64) __builtin_prefetch(next + j);
-    }
-    for (std::size_t j = 0; j < features; ++j) row[j] = normalised[pixels[j]];
-  });
-  Engine<M>::make_constant(batch);
-  return batch;
+  return pixels_to_inputs<M>(
+      end - begin, features, [&](std::size_t i) { return &data.pixels[order[begin + i] * features]; },
+      normalisation);
 }
 
 inline std::vector<std::int32_t> label_batch(const Dataset& data, const std::vector<std::size_t>& order,
@@ -94,7 +81,7 @@ EpochResult train_batches(const MLP<M>& model, Optimizer<M>& optimizer, const Da
     optimizer.zero_grad();
     const M loss = cross_entropy(model.logits(input_batch<M>(data, order, begin, end, normalisation)),
                                  label_batch(data, order, begin, end));
-    const double value = Engine<M>::item(loss);
+    const double value = loss.item();
     const std::string where = "batch " + std::to_string(b + 1) + " of " + std::to_string(batches);
     if (!std::isfinite(value)) {
       const std::string bad_parameter = first_non_finite(model, /*values=*/true);
@@ -102,7 +89,7 @@ EpochResult train_batches(const MLP<M>& model, Optimizer<M>& optimizer, const Da
                           (bad_parameter.empty() ? " (every parameter is finite)"
                                                  : " (first non-finite parameter: " + bad_parameter + ")"));
     }
-    Engine<M>::backward(loss);
+    loss.backward();
     const std::string bad_gradient = first_non_finite(model, /*values=*/false);
     if (!bad_gradient.empty()) throw NonFiniteLoss("gradient of " + bad_gradient + " is not finite at " + where);
     optimizer.step();
@@ -139,9 +126,8 @@ Evaluation evaluate(const MLP<M>& model, const Dataset& data, const Normalisatio
   for (std::size_t begin = 0; begin < data.count; begin += batch_size) {
     const std::size_t end = std::min(data.count, begin + batch_size);
     const M logits = model.logits(input_batch<M>(data, order, begin, end, normalisation));
-    loss_sum +=
-        Engine<M>::item(cross_entropy(logits, label_batch(data, order, begin, end))) * static_cast<double>(end - begin);
-    const std::vector<double> scores = Engine<M>::values(logits);
+    loss_sum += cross_entropy(logits, label_batch(data, order, begin, end)).item() * static_cast<double>(end - begin);
+    const std::vector<double> scores = values_of(logits);
     const std::size_t classes = logits.cols();
     for (std::size_t i = 0; i < end - begin; ++i) {
       std::size_t best = 0;

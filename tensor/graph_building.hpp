@@ -25,35 +25,29 @@ void require_non_empty(const char* op, const Tensor<T>& t) {
   if (t.size() == 0) fail(op, "empty operand " + shape_of(t));
 }
 
-// A new node holding `data`, made by `op` from `a` (and `b`).
+// The backward rule of a node (see Node::backward).
 template <class T>
-Tensor<T> make_result(Op op, xt::xtensor<T, 2>&& data, const Tensor<T>& a) {
+using BackwardRule = void (*)(Node<T>& out);
+
+// A new node holding `data`, made by `op` from `a` (and `b`), back-propagated by `backward`.
+template <class T>
+Tensor<T> make_result(Op op, xt::xtensor<T, 2>&& data, BackwardRule<T> backward, const Tensor<T>& a) {
   auto node = std::make_shared<Node<T>>();
   node->data = std::move(data);
   node->op = op;
+  node->backward = backward;
   node->requires_grad = a.requires_grad();
   node->inputs[0] = a.shared_node();
   return Tensor<T>::from_node(std::move(node));
 }
 
 template <class T>
-Tensor<T> make_result(Op op, xt::xtensor<T, 2>&& data, const Tensor<T>& a, const Tensor<T>& b) {
-  Tensor<T> out = make_result(op, std::move(data), a);
+Tensor<T> make_result(Op op, xt::xtensor<T, 2>&& data, BackwardRule<T> backward, const Tensor<T>& a,
+                      const Tensor<T>& b) {
+  Tensor<T> out = make_result(op, std::move(data), backward, a);
   out.node()->inputs[1] = b.shared_node();
   out.node()->requires_grad = a.requires_grad() || b.requires_grad();
   return out;
 }
-
-// The backward rules, by family of ops. Each adds out.grad's contribution to the grads of out's
-// inputs that require one, which backward() has already allocated; it is called only for nodes
-// that require a gradient, so an op with one input never needs to check.
-template <class T>
-void elementwise_backward(Node<T>& out);
-template <class T>
-void matrix_backward(Node<T>& out);
-template <class T>
-void rowwise_backward(Node<T>& out);
-template <class T>
-void fused_backward(Node<T>& out);
 
 }  // namespace tensor::detail

@@ -1,7 +1,7 @@
 #pragma once
-// Internal: the loops behind the tensor ops. Each works on raw row-major buffers or 2-D arrays,
-// runs on TBB above a size threshold (parallel.hpp), and is instantiated for float and double.
-// Backward kernels ADD into their destination (gradients accumulate).
+// Internal: loops shared by the tensor ops' backward rules, and the BLAS product. Each works on
+// 2-D arrays, runs on TBB above a size threshold (parallel.hpp), and is instantiated for float
+// and double. (The element-wise loops are in elementwise.hpp, beside the rules they apply.)
 
 #include <cstddef>
 #include <xtensor/xtensor.hpp>
@@ -12,19 +12,6 @@ namespace tensor::kernels {
 
 template <class T>
 using Array = xt::xtensor<T, 2>;
-
-// y = f(x) for the one-input element-wise ops (neg, pow, exp, log, tanh, relu, sigmoid).
-template <class T>
-void unary_forward(Op op, const T* x, T* y, std::size_t count, T exponent);
-
-// dx += f'(x) * dy, given x and y = f(x).
-template <class T>
-void unary_backward(Op op, const T* x, const T* y, const T* dy, T* dx, std::size_t count, T exponent);
-
-// out = a (op) b for add, sub, mul, div, broadcasting 1-sized dimensions; out must already have
-// the broadcast shape.
-template <class T>
-void binary_forward(Op op, const Array<T>& a, const Array<T>& b, Array<T>& out);
 
 // dst += scale * g summed down to dst's shape: over rows where dst has one row, over columns
 // where it has one column. Deterministic: every sum runs in the same order on any thread count.

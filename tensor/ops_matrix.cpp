@@ -8,6 +8,14 @@
 
 namespace tensor {
 
+// The backward rules, each defined below its op.
+template <class T>
+static void matmul_backward(Node<T>& out);
+template <class T>
+static void transpose_backward(Node<T>& out);
+template <class T>
+static void reduction_backward(Node<T>& out);
+
 // out = a @ b: (m x k) @ (k x n) -> (m x n)
 template <class T>
 Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
@@ -23,7 +31,7 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
   }
   xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({a.rows(), b.cols()});
   kernels::gemm(false, false, T(1), a.data(), b.data(), T(0), out);
-  return detail::make_result(Op::matmul, std::move(out), a, b);
+  return detail::make_result(Op::matmul, std::move(out), &matmul_backward<T>, a, b);
 }
 // dA += dOut @ B^T (m x n)(n x k);  dB += A^T @ dOut (k x m)(m x n). The transposes are gemm
 // flags on the stored arrays, and beta = 1 accumulates straight into the gradients -- or beta = 0
@@ -48,7 +56,7 @@ template <class T>
 Tensor<T> transpose(const Tensor<T>& a) {
   detail::require_non_empty("transpose", a);
   xt::xtensor<T, 2> out = xt::transpose(a.data());
-  return detail::make_result(Op::transpose, std::move(out), a);
+  return detail::make_result(Op::transpose, std::move(out), &transpose_backward<T>, a);
 }
 template <class T>
 static void transpose_backward(Node<T>& out) {
@@ -61,14 +69,14 @@ template <class T>
 Tensor<T> sum(const Tensor<T>& a) {
   detail::require_non_empty("sum", a);
   xt::xtensor<T, 2> out = {{kernels::total_sum(a.data())}};
-  return detail::make_result(Op::sum, std::move(out), a);
+  return detail::make_result(Op::sum, std::move(out), &reduction_backward<T>, a);
 }
 // out = mean of all elements (1 x 1)
 template <class T>
 Tensor<T> mean(const Tensor<T>& a) {
   detail::require_non_empty("mean", a);
   xt::xtensor<T, 2> out = {{kernels::total_sum(a.data()) / static_cast<T>(a.size())}};
-  return detail::make_result(Op::mean, std::move(out), a);
+  return detail::make_result(Op::mean, std::move(out), &reduction_backward<T>, a);
 }
 // d(sum)/da = 1 and d(mean)/da = 1/N for every element
 template <class T>
@@ -76,17 +84,6 @@ static void reduction_backward(Node<T>& out) {
   Node<T>& a = *out.inputs[0];
   const T per_element = out.op == Op::mean ? T(1) / static_cast<T>(a.data.size()) : T(1);
   a.grad += out.grad(0, 0) * per_element;
-}
-
-template <class T>
-void detail::matrix_backward(Node<T>& out) {
-  switch (out.op) {
-    case Op::matmul: matmul_backward(out); return;
-    case Op::transpose: transpose_backward(out); return;
-    case Op::sum:
-    case Op::mean: reduction_backward(out); return;
-    default: return;
-  }
 }
 
 template Tensor<float> matmul(const Tensor<float>&, const Tensor<float>&);
@@ -97,7 +94,5 @@ template Tensor<float> sum(const Tensor<float>&);
 template Tensor<double> sum(const Tensor<double>&);
 template Tensor<float> mean(const Tensor<float>&);
 template Tensor<double> mean(const Tensor<double>&);
-template void detail::matrix_backward(Node<float>&);
-template void detail::matrix_backward(Node<double>&);
 
 }  // namespace tensor

@@ -48,13 +48,23 @@ LogSumExp<T> softmax_row(const T* x, T* probabilities, std::size_t cols) {
 
 }  // namespace
 
+// The backward rules, each defined below its op.
+template <class T>
+static void softmax_backward(Node<T>& out);
+template <class T>
+static void log_softmax_backward(Node<T>& out);
+template <class T>
+static void cross_entropy_backward(Node<T>& out);
+template <class T>
+static void mse_backward(Node<T>& out);
+
 template <class T>
 Tensor<T> softmax(const Tensor<T>& logits) {
   detail::require_non_empty("softmax", logits);
   const std::size_t rows = logits.rows(), cols = logits.cols();
   xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({rows, cols});
   for_each_row(rows, cols, [&](std::size_t i) { softmax_row(&logits.data()(i, 0), &out(i, 0), cols); });
-  return detail::make_result(Op::softmax, std::move(out), logits);
+  return detail::make_result(Op::softmax, std::move(out), &softmax_backward<T>, logits);
 }
 // dx = y * (g - sum_j g_j y_j), row by row
 template <class T>
@@ -81,7 +91,7 @@ Tensor<T> log_softmax(const Tensor<T>& logits) {
     const LogSumExp<T> lse = softmax_row(x, &out(i, 0), cols);
     for (std::size_t j = 0; j < cols; ++j) out(i, j) = (x[j] - lse.max) - lse.log_total;
   });
-  return detail::make_result(Op::log_softmax, std::move(out), logits);
+  return detail::make_result(Op::log_softmax, std::move(out), &log_softmax_backward<T>, logits);
 }
 // dx = g - softmax * sum_j g_j, with softmax = e^out
 template <class T>
@@ -121,7 +131,7 @@ Tensor<T> cross_entropy(const Tensor<T>& logits, const std::vector<std::int32_t>
   T total = 0;
   for (T loss : row_losses) total += loss;
   xt::xtensor<T, 2> out = {{total / static_cast<T>(rows)}};
-  Tensor<T> result = detail::make_result(Op::cross_entropy, std::move(out), logits);
+  Tensor<T> result = detail::make_result(Op::cross_entropy, std::move(out), &cross_entropy_backward<T>, logits);
   result.node()->saved = std::move(probabilities);
   result.node()->labels = labels;
   return result;
@@ -151,7 +161,7 @@ Tensor<T> mse(const Tensor<T>& prediction, const Tensor<T>& target) {
   xt::xtensor<T, 2> error = prediction.data() - target.data();
   error *= error;
   xt::xtensor<T, 2> out = {{kernels::total_sum(error) / static_cast<T>(error.size())}};
-  return detail::make_result(Op::mse, std::move(out), prediction, target);
+  return detail::make_result(Op::mse, std::move(out), &mse_backward<T>, prediction, target);
 }
 // d/dprediction = 2 (prediction - target) / N = -d/dtarget
 template <class T>
@@ -164,17 +174,6 @@ static void mse_backward(Node<T>& out) {
   if (t.requires_grad) kernels::accumulate_reduced(difference, -scale, t.grad);
 }
 
-template <class T>
-void detail::rowwise_backward(Node<T>& out) {
-  switch (out.op) {
-    case Op::softmax: softmax_backward(out); return;
-    case Op::log_softmax: log_softmax_backward(out); return;
-    case Op::cross_entropy: cross_entropy_backward(out); return;
-    case Op::mse: mse_backward(out); return;
-    default: return;
-  }
-}
-
 template Tensor<float> softmax(const Tensor<float>&);
 template Tensor<double> softmax(const Tensor<double>&);
 template Tensor<float> log_softmax(const Tensor<float>&);
@@ -183,7 +182,5 @@ template Tensor<float> cross_entropy(const Tensor<float>&, const std::vector<std
 template Tensor<double> cross_entropy(const Tensor<double>&, const std::vector<std::int32_t>&);
 template Tensor<float> mse(const Tensor<float>&, const Tensor<float>&);
 template Tensor<double> mse(const Tensor<double>&, const Tensor<double>&);
-template void detail::rowwise_backward(Node<float>&);
-template void detail::rowwise_backward(Node<double>&);
 
 }  // namespace tensor

@@ -95,6 +95,43 @@ Tensor<T>::Tensor(std::initializer_list<std::initializer_list<T>> rows) : node_(
 }
 
 template <class T>
+Tensor<T>::Tensor(std::size_t rows, std::size_t cols, const std::vector<double>& values)
+    : node_(std::make_shared<Node<T>>()) {
+  if (rows * cols == 0) detail::fail("Tensor", "empty data " + detail::shape_string(rows, cols));
+  if (values.size() != rows * cols) {
+    detail::fail("Tensor", std::to_string(values.size()) + " values for shape " + detail::shape_string(rows, cols));
+  }
+  node_->data = Array::from_shape({rows, cols});
+  for (std::size_t i = 0; i < values.size(); ++i) node_->data.data()[i] = static_cast<T>(values[i]);
+}
+
+template <class T>
+void Tensor<T>::check_index(std::size_t i, std::size_t j) const {
+  if (i >= rows() || j >= cols()) {
+    throw std::out_of_range("Tensor: element (" + std::to_string(i) + ", " + std::to_string(j) + ") of " +
+                            shape_string());
+  }
+}
+
+template <class T>
+T Tensor<T>::value(std::size_t i, std::size_t j) const {
+  check_index(i, j);
+  return node_->data(i, j);
+}
+
+template <class T>
+T Tensor<T>::grad(std::size_t i, std::size_t j) const {
+  check_index(i, j);
+  return node_->grad.size() == 0 ? T(0) : node_->grad(i, j);
+}
+
+template <class T>
+T Tensor<T>::item() const {
+  if (size() != 1) detail::fail("item", "only a 1x1 tensor is a number, not " + shape_string());
+  return node_->data(0, 0);
+}
+
+template <class T>
 Tensor<T>& Tensor<T>::set_requires_grad(bool requires) {
   if (node_->op != Op::leaf) {
     detail::fail("set_requires_grad", std::string("only leaves can be made constants; this tensor is made by ") +
@@ -159,35 +196,6 @@ std::vector<Node<T>*> sort_topologically(Node<T>* root) {
   return order;
 }
 
-template <class T>
-void backward_step(Node<T>& out) {
-  switch (out.op) {
-    case Op::leaf: return;
-    case Op::add:
-    case Op::sub:
-    case Op::mul:
-    case Op::div:
-    case Op::neg:
-    case Op::pow:
-    case Op::exp:
-    case Op::log:
-    case Op::tanh:
-    case Op::relu:
-    case Op::sigmoid: detail::elementwise_backward(out); return;
-    case Op::bias_tanh:
-    case Op::bias_relu:
-    case Op::bias_sigmoid: detail::fused_backward(out); return;
-    case Op::matmul:
-    case Op::transpose:
-    case Op::sum:
-    case Op::mean: detail::matrix_backward(out); return;
-    case Op::softmax:
-    case Op::log_softmax:
-    case Op::cross_entropy:
-    case Op::mse: detail::rowwise_backward(out); return;
-  }
-}
-
 }  // namespace
 
 template <class T>
@@ -245,7 +253,7 @@ void Tensor<T>::backward() const {
   node_->grad(0, 0) += T(1);
   try {
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
-      if ((*it)->requires_grad) backward_step(**it);
+      if ((*it)->requires_grad && (*it)->backward != nullptr) (*it)->backward(**it);
     }
   } catch (...) {
     // A gradient left for a product to overwrite holds garbage until that product runs: if it
@@ -261,7 +269,7 @@ void Tensor<T>::backward() const {
 }
 
 template <class T>
-void Tensor<T>::clear_grad() const {
+void Tensor<T>::zero_grad() const {
   if (node_->grad.size() == 0) return;
   node_->spare_grad = std::move(node_->grad);
   node_->grad = Array();

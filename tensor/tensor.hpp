@@ -7,6 +7,10 @@
 //   Tensor<float> X = ..., W = ..., B = ...;     // X: (batch, 784), W: (784, 10), B: (1, 10)
 //   Tensor<float> loss = cross_entropy(matmul(X, W) + B, labels);
 //   loss.backward();                             // W.grad(): (784, 10), B.grad(): (1, 10)
+//   float value = loss.item();
+//
+// autograd::Matrix, the scalar engine's matrix, has the same constructors, members and free
+// functions with the same meaning, so a function template over the matrix type runs on both.
 //
 // Ownership and gradient semantics are those of autograd::Value (see autograd/value.hpp):
 // handles share nodes; leaves accumulate gradients across backward() calls until zero_grad();
@@ -49,6 +53,9 @@ class Tensor {
   explicit Tensor(Array data, std::string label = "");
   // A leaf from rows of numbers: Tensor<double>({{1, 2}, {3, 4}}).
   Tensor(std::initializer_list<std::initializer_list<T>> rows);
+  // A rows x cols leaf holding `values` (row-major), each converted to T. Throws
+  // std::invalid_argument if the count does not match or the tensor would be empty.
+  Tensor(std::size_t rows, std::size_t cols, const std::vector<double>& values);
 
   static Tensor zeros(std::size_t rows, std::size_t cols) { return full(rows, cols, T(0)); }
   static Tensor full(std::size_t rows, std::size_t cols, T value);
@@ -63,6 +70,13 @@ class Tensor {
   std::size_t size() const { return node_->data.size(); }
   std::string shape_string() const;  // "(64x784)"
 
+  // Element (i, j)'s number and its gradient (0 while the gradient is empty). Throw
+  // std::out_of_range outside the shape.
+  T value(std::size_t i, std::size_t j) const;
+  T grad(std::size_t i, std::size_t j) const;
+  // The number of a 1 x 1 tensor (a loss). Throws std::invalid_argument for any other shape.
+  T item() const;
+
   // Whether backward() computes this tensor's gradient: true for leaves unless they are made
   // constants with set_requires_grad(false); for an op's result, whether any operand requires
   // one. A constant's grad() stays empty.
@@ -76,11 +90,11 @@ class Tensor {
   std::size_t num_inputs() const { return static_cast<std::size_t>(arity(node_->op)); }
   Tensor input(std::size_t index) const;
 
-  // Drops the gradient: grad() is empty, as if never computed, until the next backward(), which
-  // reuses the buffer and, where a single product is all that writes it, writes it directly
-  // instead of zeroing it and adding. What optimizers call between steps (zero_grad() below
-  // keeps the zeros in place instead).
-  void clear_grad() const;
+  // Drops the gradient: grad() is empty (all zeros to grad(i, j)), as if never computed, until
+  // the next backward(), which reuses the buffer and, where a single product is all that
+  // writes it, writes it directly instead of zeroing it and adding. What optimizers call
+  // between steps (the free zero_grad() below keeps zeros in place instead).
+  void zero_grad() const;
 
   // Back-propagates from this tensor, which must be 1 x 1 (a loss): d(this)/d(this) = 1.
   // Throws std::invalid_argument for any other shape.
@@ -93,6 +107,7 @@ class Tensor {
  private:
   struct Adopt {};
   Tensor(std::shared_ptr<Node<T>> node, Adopt) : node_(std::move(node)) {}
+  void check_index(std::size_t i, std::size_t j) const;  // throws std::out_of_range
   std::shared_ptr<Node<T>> node_;
 };
 

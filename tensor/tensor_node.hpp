@@ -72,6 +72,11 @@ struct Node {
   Array data;  // (rows, cols), row-major
   Array grad;  // same shape as data once backward() has reached the node; empty before
   Op op = Op::leaf;
+  // The op's backward rule, set by the op next to its forward (nullptr for leaves): adds
+  // grad's contribution to the grads of the inputs that require one. backward() calls it for
+  // every node that requires a gradient, in reverse topological order; in gdb, `print *node`
+  // names the function.
+  void (*backward)(Node& out) = nullptr;
   // Whether backward() computes grad: false for constants (such as a batch of input images,
   // whose gradient would cost as much as the first layer's weights') and for every op whose
   // operands are all constants.
@@ -82,7 +87,7 @@ struct Node {
   std::vector<std::int32_t> labels;  // cross_entropy: the class of each row
   std::string label;                 // optional name, e.g. "W1"
   std::uint64_t visit = 0;           // number of the last graph walk that reached this node
-  Array spare_grad;                  // the buffer of a gradient dropped by clear_grad(), for reuse
+  Array spare_grad;                  // the buffer of a gradient dropped by zero_grad(), for reuse
   // During backward() only: how many ops in the graph take this node as an operand, and whether
   // grad holds garbage that its one writer, a product, overwrites (gemm with beta = 0) instead
   // of the gradient being zeroed first and added to.

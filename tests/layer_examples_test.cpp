@@ -13,14 +13,14 @@ namespace {
 template <class M>
 void check_adder() {
   const nn::Dense<M> neuron = lecture::train_adder<M>(3, 400);
-  for (double w : nn::Engine<M>::values(neuron.weight)) BOOST_TEST(std::abs(w - 1.0) < 0.05, "weight " << w);
-  BOOST_TEST(std::abs(nn::Engine<M>::values(neuron.bias)[0]) < 0.05);
+  for (double w : nn::values_of(neuron.weight)) BOOST_TEST(std::abs(w - 1.0) < 0.05, "weight " << w);
+  BOOST_TEST(std::abs(nn::values_of(neuron.bias)[0]) < 0.05);
 }
 
 template <class M>
 std::vector<double> single_layer_probabilities() {
   const nn::Dense<M> layer = lecture::train_single_layer<M>(4, 200);
-  return nn::Engine<M>::values(layer(nn::Engine<M>::make(3, 5, lecture::single_layer_data().x)));
+  return nn::values_of(layer(M(3, 5, lecture::single_layer_data().x)));
 }
 
 }  // namespace
@@ -31,7 +31,7 @@ BOOST_AUTO_TEST_CASE(adder_neuron_learns_weights_one_and_bias_zero) {
   check_adder<Matrix>();
   check_adder<TensorD>();
   // Few steps are not enough: the claim depends on training.
-  const auto untrained = nn::Engine<TensorD>::values(lecture::train_adder<TensorD>(3, 2).weight);
+  const auto untrained = nn::values_of(lecture::train_adder<TensorD>(3, 2).weight);
   BOOST_TEST(std::abs(untrained[0] - 1.0) > 0.05);
 }
 

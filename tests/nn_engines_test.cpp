@@ -41,13 +41,13 @@ BOOST_AUTO_TEST_CASE(same_seed_gives_the_same_initial_weights) {
   const auto pd = tensor_double.parameters();
   const auto pf = tensor_float.parameters();
   for (std::size_t k = 0; k < ps.size(); ++k) {
-    const auto s = nn::Engine<Matrix>::values(ps[k]);
-    const auto d = nn::Engine<TensorD>::values(pd[k]);
-    const auto f = nn::Engine<TensorF>::values(pf[k]);
+    const auto s = nn::values_of(ps[k]);
+    const auto d = nn::values_of(pd[k]);
+    const auto f = nn::values_of(pf[k]);
     BOOST_TEST(s == d, "parameter " << k << " differs between the scalar and double tensor engines");
     for (std::size_t i = 0; i < s.size(); ++i) BOOST_TEST(f[i] == static_cast<double>(static_cast<float>(s[i])));
   }
-  BOOST_TEST(nn::Engine<TensorD>::values(other_seed.parameters()[0]) != nn::Engine<TensorD>::values(pd[0]));
+  BOOST_TEST(nn::values_of(other_seed.parameters()[0]) != nn::values_of(pd[0]));
 }
 
 BOOST_AUTO_TEST_CASE(one_training_step_on_real_images_agrees_across_engines) {
@@ -64,11 +64,11 @@ BOOST_AUTO_TEST_CASE(one_training_step_on_real_images_agrees_across_engines) {
       cross_entropy(tensor_double.logits(nn::input_batch<TensorD>(data, order, 0, 4, normalisation)), data.labels);
   const TensorF loss_f =
       cross_entropy(tensor_float.logits(nn::input_batch<TensorF>(data, order, 0, 4, normalisation)), data.labels);
-  nn::Engine<Matrix>::backward(loss_s);
+  loss_s.backward();
   loss_d.backward();
   loss_f.backward();
 
-  const double ls = nn::Engine<Matrix>::item(loss_s);
+  const double ls = loss_s.item();
   BOOST_TEST(std::isfinite(ls));
   BOOST_TEST(std::abs(ls - loss_d.data()(0, 0)) <= 1e-12, "loss " << ls << " vs " << loss_d.data()(0, 0));
   BOOST_TEST(std::abs(ls - loss_f.data()(0, 0)) <= 1e-5 * ls);
@@ -78,10 +78,10 @@ BOOST_AUTO_TEST_CASE(one_training_step_on_real_images_agrees_across_engines) {
   const auto pf = tensor_float.parameters();
   const auto names = scalar.parameter_names();
   for (std::size_t k = 0; k < ps.size(); ++k) {
-    const auto gs = nn::Engine<Matrix>::gradients(ps[k]);
+    const auto gs = nn::gradients_of(ps[k]);
     double largest = 0;
-    const double double_gap = largest_difference(gs, nn::Engine<TensorD>::gradients(pd[k]), &largest);
-    const double float_gap = largest_difference(gs, nn::Engine<TensorF>::gradients(pf[k]));
+    const double double_gap = largest_difference(gs, nn::gradients_of(pd[k]), &largest);
+    const double float_gap = largest_difference(gs, nn::gradients_of(pf[k]));
     BOOST_TEST(largest > 0.0, names[k] << " has no gradient");
     BOOST_TEST(double_gap <= 1e-12, names[k] << ": scalar vs double tensor gradient differ by " << double_gap);
     BOOST_TEST(float_gap <= 1e-4 * largest, names[k] << ": scalar vs float tensor gradient differ by " << float_gap);
@@ -91,7 +91,7 @@ BOOST_AUTO_TEST_CASE(one_training_step_on_real_images_agrees_across_engines) {
   nn::SGD<Matrix>(ps, 0.5).step();
   nn::SGD<TensorD>(pd, 0.5).step();
   for (std::size_t k = 0; k < ps.size(); ++k) {
-    const double gap = largest_difference(nn::Engine<Matrix>::values(ps[k]), nn::Engine<TensorD>::values(pd[k]));
+    const double gap = largest_difference(nn::values_of(ps[k]), nn::values_of(pd[k]));
     BOOST_TEST(gap <= 1e-12, names[k] << " after one step differs by " << gap);
   }
 }

@@ -214,8 +214,8 @@ BOOST_AUTO_TEST_CASE(model_files_round_trip_and_refuse_the_wrong_network) {
   BOOST_TEST(normalisation.mean == 0.25);
   BOOST_TEST(normalisation.std == 2.0);
   for (std::size_t k = 0; k < 4; ++k) {
-    BOOST_TEST(nn::Engine<tensor::Tensor<double>>::values(loaded.parameters()[k]) ==
-               nn::Engine<tensor::Tensor<float>>::values(model.parameters()[k]));
+    BOOST_TEST(nn::values_of(loaded.parameters()[k]) ==
+               nn::values_of(model.parameters()[k]));
   }
 
   nn::Safetensors file = nn::read_safetensors(dir + "/m.safetensors");

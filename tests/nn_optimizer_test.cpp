@@ -26,13 +26,13 @@ void set_gradient(TensorD& p, const std::vector<double>& g) {
 // Runs two steps of the optimizer made by `make` and returns the parameter after each.
 template <class M, class Make>
 std::vector<std::vector<double>> two_steps(const Make& make) {
-  M p = nn::Engine<M>::make(1, 2, start);
+  M p(1, 2, start);
   auto optimizer = make(std::vector<M>{p});
   std::vector<std::vector<double>> after;
   for (const auto& g : step_gradients) {
     set_gradient(p, g);
     optimizer.step();
-    after.push_back(nn::Engine<M>::values(p));
+    after.push_back(nn::values_of(p));
   }
   return after;
 }
@@ -91,20 +91,20 @@ BOOST_AUTO_TEST_CASE(adam_uses_bias_corrected_moments) {
 }
 
 BOOST_AUTO_TEST_CASE(zero_grad_clears_every_parameter) {
-  TensorD a = nn::Engine<TensorD>::make(1, 2, start), b = nn::Engine<TensorD>::make(1, 2, start);
+  TensorD a(1, 2, start), b(1, 2, start);
   set_gradient(a, {1, 2});
   set_gradient(b, {3, 4});
   nn::SGD<TensorD> sgd({a, b}, 0.1);
   sgd.zero_grad();
   // Dropped (the buffer kept for the next backward): read as zeros, and a step moves nothing.
   BOOST_TEST(a.grad().size() == 0u);
-  BOOST_TEST((nn::Engine<TensorD>::gradients(b) == std::vector<double>{0.0, 0.0}));
+  BOOST_TEST((nn::gradients_of(b) == std::vector<double>{0.0, 0.0}));
   sgd.step();
-  BOOST_TEST((nn::Engine<TensorD>::values(a) == start));
+  BOOST_TEST((nn::values_of(a) == start));
   // The next backward() writes fresh gradients, not added to the old ones: d(sum(a @ W))/da.
   const TensorD w({{1.0}, {-2.0}});
   sum(matmul(a, w)).backward();
-  BOOST_TEST((nn::Engine<TensorD>::gradients(a) == std::vector<double>{1.0, -2.0}));
+  BOOST_TEST((nn::gradients_of(a) == std::vector<double>{1.0, -2.0}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

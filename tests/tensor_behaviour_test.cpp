@@ -240,7 +240,7 @@ BOOST_AUTO_TEST_CASE(cleared_gradients_are_written_afresh_and_kept_ones_accumula
   const xt::xtensor<double, 2> once = W.grad();
   loss.backward();
   BOOST_TEST((W.grad() == 2.0 * once));  // kept: accumulated
-  W.clear_grad();
+  W.zero_grad();
   BOOST_TEST(W.grad().size() == 0u);
   loss.backward();
   BOOST_TEST((W.grad() == once));  // cleared: written afresh

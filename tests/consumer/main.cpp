@@ -14,15 +14,15 @@ bool loss_falls(const char* engine) {
   const nn::Architecture architecture{{2, 5, 1}, {nn::Activation::tanh, nn::Activation::identity}};
   nn::MLP<M> net(architecture, 7);
   nn::SGD<M> sgd(net.parameters(), 0.1);
-  const M x = nn::Engine<M>::make(4, 2, {0, 0, 0, 1, 1, 0, 1, 1});
-  const M y = nn::Engine<M>::make(4, 1, {0, 1, 1, 0});
+  const M x(4, 2, {0, 0, 0, 1, 1, 0, 1, 1});
+  const M y(4, 1, {0, 1, 1, 0});
   double first = 0, last = 0;
   for (int step = 0; step < 200; ++step) {
     sgd.zero_grad();
     const M loss = mse(net(x), y);
-    nn::Engine<M>::backward(loss);
+    loss.backward();
     sgd.step();
-    last = nn::Engine<M>::item(loss);
+    last = loss.item();
     if (step == 0) first = last;
   }
   std::printf("%s engine: loss %.4f -> %.4f\n", engine, first, last);
