@@ -198,11 +198,21 @@ Matrix transpose(const Matrix& a) {
 Matrix pow(const Matrix& x, double exponent) {
   return map(x, [exponent](const Value& v) { return pow(v, exponent); });
 }
-Matrix exp(const Matrix& x) { return map(x, [](const Value& v) { return exp(v); }); }
-Matrix log(const Matrix& x) { return map(x, [](const Value& v) { return log(v); }); }
-Matrix tanh(const Matrix& x) { return map(x, [](const Value& v) { return tanh(v); }); }
-Matrix relu(const Matrix& x) { return map(x, [](const Value& v) { return relu(v); }); }
-Matrix sigmoid(const Matrix& x) { return map(x, [](const Value& v) { return sigmoid(v); }); }
+Matrix exp(const Matrix& x) {
+  return map(x, [](const Value& v) { return exp(v); });
+}
+Matrix log(const Matrix& x) {
+  return map(x, [](const Value& v) { return log(v); });
+}
+Matrix tanh(const Matrix& x) {
+  return map(x, [](const Value& v) { return tanh(v); });
+}
+Matrix relu(const Matrix& x) {
+  return map(x, [](const Value& v) { return relu(v); });
+}
+Matrix sigmoid(const Matrix& x) {
+  return map(x, [](const Value& v) { return sigmoid(v); });
+}
 
 Matrix softmax(const Matrix& logits) {
   std::vector<Value> out;

@@ -73,7 +73,7 @@ class Matrix {
   struct Adopt {};
   Matrix(std::size_t rows, std::size_t cols, std::vector<Value> values, Adopt);
   const Value& at(std::size_t i, std::size_t j) const;  // checks the index
-  void check_shape() const;                              // throws unless rows x cols values, not 0
+  void check_shape() const;                             // throws unless rows x cols values, not 0
   std::size_t rows_ = 0, cols_ = 0;
   std::vector<Value> values_;
 };

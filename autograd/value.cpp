@@ -56,8 +56,9 @@ Value& Value::set_label(std::string_view label) {
 
 Value& Value::set_requires_grad(bool requires) {
   if (node_->op != Op::leaf) {
-    throw std::invalid_argument(std::string("set_requires_grad: only leaves can be made constants; this value is made by ") +
-                                op_name(node_->op) + " and follows its inputs");
+    throw std::invalid_argument(
+        std::string("set_requires_grad: only leaves can be made constants; this value is made by ") +
+        op_name(node_->op) + " and follows its inputs");
   }
   node_->requires_grad = requires;
   return *this;
@@ -130,7 +131,8 @@ void Value::backward() const {
   constants.clear();
   sort_topologically(node_, order, stack, Walk::prepare_backward, &constants);
   if (!node_->requires_grad) {
-    throw std::invalid_argument("backward: the output depends on no value that requires a gradient (all are constants)");
+    throw std::invalid_argument(
+        "backward: the output depends on no value that requires a gradient (all are constants)");
   }
   node_->grad += 1.0;
   // Reverse topological order: a node's grad is complete before it is passed to its inputs.

@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <numeric>
 
-#include "nn/normalisation.hpp"
 #include "nn/input_error.hpp"
+#include "nn/normalisation.hpp"
 
 namespace mnist_tool {
 
@@ -22,9 +22,7 @@ DigitReader::DigitReader(const std::string& model_path)
 Reading DigitReader::read(const nn::GrayImage& picture, nn::Invert invert, bool as_is, const std::string& name) const {
   Reading reading;
   reading.digit = as_is ? nn::digit_as_is(picture, invert, name) : nn::prepare_digit(picture, invert, name);
-  // The same normalisation as in training and evaluation (nn/normalisation.hpp).
-  const auto x = nn::pixels_to_inputs<tensor::Tensor<float>>(
-      1, reading.digit.pixels.size(), [&](std::size_t) { return reading.digit.pixels.data(); }, normalisation_);
+  const tensor::Tensor<float> x = inputs(reading.digit);
   std::lock_guard<std::mutex> lock(model_mutex_);
   const tensor::Tensor<float> logits = model_.logits(x);
   const tensor::Tensor<float> probabilities = softmax(logits);
@@ -35,6 +33,11 @@ Reading DigitReader::read(const nn::GrayImage& picture, nn::Invert invert, bool 
   reading.best = static_cast<std::size_t>(std::max_element(reading.probabilities.begin(), reading.probabilities.end()) -
                                           reading.probabilities.begin());
   return reading;
+}
+
+tensor::Tensor<float> DigitReader::inputs(const nn::PreparedDigit& digit) const {
+  return nn::pixels_to_inputs<tensor::Tensor<float>>(
+      1, digit.pixels.size(), [&](std::size_t) { return digit.pixels.data(); }, normalisation_);
 }
 
 std::array<std::size_t, 10> DigitReader::ranking(const Reading& reading) {

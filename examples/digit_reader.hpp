@@ -30,6 +30,10 @@ class DigitReader {
   // call from several threads at once.
   Reading read(const nn::GrayImage& picture, nn::Invert invert, bool as_is, const std::string& name) const;
 
+  // The model's (1 x 784) input for a prepared digit: nn::pixels_to_inputs with the model's
+  // normalisation, exactly as training and evaluation make theirs.
+  tensor::Tensor<float> inputs(const nn::PreparedDigit& digit) const;
+
   // The digits in decreasing order of probability.
   static std::array<std::size_t, 10> ranking(const Reading& reading);
 

@@ -7,6 +7,7 @@
 // input_mean / input_std: the model reads pixels scaled to [0, 1] as (x - mean) / std.
 
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <type_traits>
 
@@ -64,7 +65,9 @@ void load_parameters(const Safetensors& file, const std::string& where, MLP<M>& 
     }
     for (double v : stored[k]->values) {
       if (!std::isfinite(static_cast<Scalar>(v))) {
-        input_error(where, "tensor '" + names[k] + "' holds " + std::to_string(v) + ", which is not a finite " +
+        std::ostringstream value;
+        value << v;
+        input_error(where, "tensor '" + names[k] + "' holds " + value.str() + ", which is not a finite " +
                                (std::is_same<Scalar, float>::value ? "float32" : "float64"));
       }
     }

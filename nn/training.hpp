@@ -24,8 +24,7 @@ M input_batch(const Dataset& data, const std::vector<std::size_t>& order, std::s
               const Normalisation& normalisation) {
   const std::size_t features = data.features();
   return pixels_to_inputs<M>(
-      end - begin, features, [&](std::size_t i) { return &data.pixels[order[begin + i] * features]; },
-      normalisation);
+      end - begin, features, [&](std::size_t i) { return &data.pixels[order[begin + i] * features]; }, normalisation);
 }
 
 inline std::vector<std::int32_t> label_batch(const Dataset& data, const std::vector<std::size_t>& order,

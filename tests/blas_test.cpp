@@ -53,7 +53,8 @@ void check_products(std::size_t m, std::size_t k, std::size_t n, double toleranc
       const Array<double> expected = reference(ta, tb, -0.5, a, b, 2.0, c);
       tensor::kernels::gemm(ta, tb, T(-0.5), a, b, T(2), c);
       double worst = 0;
-      for (std::size_t i = 0; i < m * n; ++i) worst = std::max(worst, std::abs(double(c.data()[i]) - expected.data()[i]));
+      for (std::size_t i = 0; i < m * n; ++i)
+        worst = std::max(worst, std::abs(double(c.data()[i]) - expected.data()[i]));
       BOOST_TEST(worst <= tolerance, "(" << m << "x" << k << ") @ (" << k << "x" << n << ") transpose_a=" << ta
                                          << " transpose_b=" << tb << ": largest error " << worst);
     }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "check_refused.hpp"
+#include "nn/checkpoint.hpp"
 #include "nn/file_io.hpp"
 #include "nn/idx.hpp"
 #include "nn/image.hpp"
@@ -214,8 +215,7 @@ BOOST_AUTO_TEST_CASE(model_files_round_trip_and_refuse_the_wrong_network) {
   BOOST_TEST(normalisation.mean == 0.25);
   BOOST_TEST(normalisation.std == 2.0);
   for (std::size_t k = 0; k < 4; ++k) {
-    BOOST_TEST(nn::values_of(loaded.parameters()[k]) ==
-               nn::values_of(model.parameters()[k]));
+    BOOST_TEST(nn::values_of(loaded.parameters()[k]) == nn::values_of(model.parameters()[k]));
   }
 
   nn::Safetensors file = nn::read_safetensors(dir + "/m.safetensors");
@@ -242,6 +242,60 @@ BOOST_AUTO_TEST_CASE(model_files_round_trip_and_refuse_the_wrong_network) {
   nn::write_safetensors(dir + "/nan.safetensors", file);
   check_refused([&] { nn::load_model<tensor::Tensor<float>>(dir + "/nan.safetensors"); },
                 {"'layers.0.weight' holds a non-finite value"});
+}
+
+BOOST_AUTO_TEST_CASE(loading_writes_into_the_parameters_an_optimizer_already_holds) {
+  using TensorF = tensor::Tensor<float>;
+  const std::string dir = scratch_dir("load_in_place");
+  const nn::Architecture arch = nn::Architecture::classifier(3, {4}, 2, nn::Activation::tanh);
+  nn::MLP<TensorF> saved(arch, 1);
+  nn::Adam<TensorF> saved_adam(saved.parameters(), 0.01);
+  const TensorF x(2, 3, {0.5, -1, 2, 1, 0, -0.5});
+  const TensorF loss = cross_entropy(saved.logits(x), {1, 0});
+  loss.backward();
+  saved_adam.step();
+  nn::TrainingPosition position;
+  position.rng_state = nn::Rng(3).state();
+  nn::save_checkpoint(dir + "/c.safetensors", saved, {0, 1}, saved_adam, position);
+
+  nn::MLP<TensorF> model(arch, 2);  // other weights, and an optimizer made before loading
+  nn::Adam<TensorF> adam(model.parameters(), 0.01);
+  const TensorF first_weight = model.parameters()[0];  // a handle taken before loading
+  nn::load_checkpoint(dir + "/c.safetensors", model, adam);
+  for (std::size_t k = 0; k < 4; ++k) {
+    BOOST_TEST(nn::values_of(model.parameters()[k]) == nn::values_of(saved.parameters()[k]));
+  }
+  BOOST_TEST(first_weight.node() == model.parameters()[0].node());  // the same node, written in place
+  BOOST_TEST(adam.state().steps == 1);
+
+  // The optimizer steps the loaded model exactly as the saved one's steps the saved model.
+  const auto train_step = [&](const nn::MLP<TensorF>& net, nn::Adam<TensorF>& optimizer) {
+    optimizer.zero_grad();
+    cross_entropy(net.logits(x), {1, 0}).backward();
+    optimizer.step();
+  };
+  train_step(saved, saved_adam);
+  train_step(model, adam);
+  for (std::size_t k = 0; k < 4; ++k) {
+    BOOST_TEST(nn::values_of(model.parameters()[k]) == nn::values_of(saved.parameters()[k]));
+  }
+
+  // A value float32 cannot hold is refused before anything is written.
+  nn::Safetensors file = nn::read_safetensors(dir + "/c.safetensors");
+  for (nn::StoredTensor& t : file.tensors) {
+    if (t.name == "layers.1.bias") {
+      t.dtype = "F64";
+      t.values[1] = 1e39;
+    }
+  }
+  nn::write_safetensors(dir + "/huge.safetensors", file);
+  const std::vector<double> before = nn::values_of(model.parameters()[0]);
+  check_refused([&] { nn::load_model<TensorF>(dir + "/huge.safetensors"); },
+                {"huge.safetensors", "tensor 'layers.1.bias' holds 1e+39, which is not a finite float32"});
+  check_refused([&] { nn::load_checkpoint(dir + "/huge.safetensors", model, adam); },
+                {"huge.safetensors", "not a finite float32"});
+  BOOST_TEST(nn::values_of(model.parameters()[0]) == before);
+  BOOST_TEST(nn::load_model<tensor::Tensor<double>>(dir + "/huge.safetensors").parameters()[3].value(0, 1) == 1e39);
 }
 
 // Inputs the fuzzers once broke the readers with (fuzz/regressions/<reader>-<what>): each must now
