@@ -111,26 +111,27 @@ struct Engine<tensor::Tensor<T>> {
   }
 };
 
-// Every value of m, row-major.
-template <class M>
-std::vector<double> values_of(const M& m) {
+// element(i, j) for every element of m, row-major, as doubles.
+template <class M, class Element>
+std::vector<double> row_major(const M& m, const Element& element) {
   std::vector<double> out;
   out.reserve(m.size());
   for (std::size_t i = 0; i < m.rows(); ++i) {
-    for (std::size_t j = 0; j < m.cols(); ++j) out.push_back(static_cast<double>(m.value(i, j)));
+    for (std::size_t j = 0; j < m.cols(); ++j) out.push_back(static_cast<double>(element(i, j)));
   }
   return out;
+}
+
+// Every value of m, row-major.
+template <class M>
+std::vector<double> values_of(const M& m) {
+  return row_major(m, [&](std::size_t i, std::size_t j) { return m.value(i, j); });
 }
 
 // Every gradient of m, row-major (zeros where none was computed).
 template <class M>
 std::vector<double> gradients_of(const M& m) {
-  std::vector<double> out;
-  out.reserve(m.size());
-  for (std::size_t i = 0; i < m.rows(); ++i) {
-    for (std::size_t j = 0; j < m.cols(); ++j) out.push_back(static_cast<double>(m.grad(i, j)));
-  }
-  return out;
+  return row_major(m, [&](std::size_t i, std::size_t j) { return m.grad(i, j); });
 }
 
 // A rows x cols leaf with element (i, j) = fill(i, j).
