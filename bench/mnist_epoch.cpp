@@ -22,8 +22,9 @@
 #include <string>
 #include <vector>
 
+#include "mnist/dataset.hpp"
+#include "mnist/evaluation.hpp"
 #include "nn/mlp.hpp"
-#include "nn/mnist.hpp"
 #include "nn/optimizer.hpp"
 #include "nn/shuffle.hpp"
 #include "nn/training.hpp"
@@ -89,8 +90,8 @@ int main(int argc, char** argv) {
   const Workload workload = workload_name == "A" ? Workload{128, 64} : Workload{800, 128};
 
   tensor::set_num_threads(threads);
-  const nn::Dataset train_set = nn::load_mnist(data_dir, nn::Split::train);
-  const nn::Dataset test_set = nn::load_mnist(data_dir, nn::Split::test);
+  const mnist::Dataset train_set = mnist::load_mnist(data_dir, mnist::Split::train);
+  const mnist::Dataset test_set = mnist::load_mnist(data_dir, mnist::Split::test);
   const nn::Normalisation pixels_as_they_are{0.0, 1.0};
   const nn::MLP<M> model(nn::Architecture::classifier(784, {workload.hidden}, 10, nn::Activation::tanh), 1);
   nn::SGD<M> optimizer(model.parameters(), 0.1);
@@ -99,14 +100,16 @@ int main(int argc, char** argv) {
   std::vector<double> seconds;
   for (int epoch = 0; epoch <= epochs; ++epoch) {  // epoch 0 warms up
     const std::vector<std::size_t> order = nn::shuffled_indices(train_set.count, shuffle_rng);
-    const nn::EpochResult result =
-        nn::train_batches(model, optimizer, train_set, workload.batch, order, 0, pixels_as_they_are);
+    const nn::EpochResult result = nn::train_batches(
+        model, optimizer, train_set.count, workload.batch, 0, [&](std::size_t begin, std::size_t end) {
+          return mnist::labelled_batch<M>(train_set, order, begin, end, pixels_as_they_are);
+        });
     std::printf("epoch %d%s: %.3f s, mean loss %.4f\n", epoch, epoch == 0 ? " (warm-up)" : "", result.seconds,
                 result.mean_loss);
     if (epoch > 0) seconds.push_back(result.seconds);
   }
   const double median = bench::median(seconds);
-  const double accuracy = nn::evaluate(model, test_set, pixels_as_they_are).accuracy;
+  const double accuracy = mnist::evaluate(model, test_set, pixels_as_they_are).accuracy;
   std::printf(
       "RESULT engine=backprop workload=%s threads=%d epoch_s=%.4f samples_per_s=%.0f peak_rss_mb=%.0f accuracy=%.4f\n",
       workload_name.c_str(), threads, median, static_cast<double>(train_set.count) / median, bench::peak_rss_mib(),

@@ -5,23 +5,24 @@
 #include <cstdio>
 #include <numeric>
 
-#include "nn/input_error.hpp"
+#include "io/input_error.hpp"
 #include "nn/normalisation.hpp"
 
 namespace mnist_tool {
 
 DigitReader::DigitReader(const std::string& model_path)
-    : normalisation_(), model_(nn::load_model<tensor::Tensor<float>>(model_path, &normalisation_)) {
+    : normalisation_(), model_(io::load_model<tensor::Tensor<float>>(model_path, &normalisation_)) {
   const auto& sizes = model_.architecture().sizes;
-  if (sizes.front() != nn::digit_side * nn::digit_side || sizes.back() != 10) {
-    nn::input_error(model_path, "the model maps " + std::to_string(sizes.front()) + " inputs to " +
+  if (sizes.front() != vision::digit_side * vision::digit_side || sizes.back() != 10) {
+    io::input_error(model_path, "the model maps " + std::to_string(sizes.front()) + " inputs to " +
                                     std::to_string(sizes.back()) + " classes, not 28x28 pixels to 10 digits");
   }
 }
 
-Reading DigitReader::read(const nn::GrayImage& picture, nn::Invert invert, bool as_is, const std::string& name) const {
+Reading DigitReader::read(const vision::GrayImage& picture, vision::Invert invert, bool as_is,
+                          const std::string& name) const {
   Reading reading;
-  reading.digit = as_is ? nn::digit_as_is(picture, invert, name) : nn::prepare_digit(picture, invert, name);
+  reading.digit = as_is ? vision::digit_as_is(picture, invert, name) : vision::prepare_digit(picture, invert, name);
   const tensor::Tensor<float> x = inputs(reading.digit);
   std::lock_guard<std::mutex> lock(model_mutex_);
   const tensor::Tensor<float> logits = model_.logits(x);
@@ -35,7 +36,7 @@ Reading DigitReader::read(const nn::GrayImage& picture, nn::Invert invert, bool 
   return reading;
 }
 
-tensor::Tensor<float> DigitReader::inputs(const nn::PreparedDigit& digit) const {
+tensor::Tensor<float> DigitReader::inputs(const vision::PreparedDigit& digit) const {
   return nn::pixels_to_inputs<tensor::Tensor<float>>(
       1, digit.pixels.size(), [&](std::size_t) { return digit.pixels.data(); }, normalisation_);
 }
@@ -51,12 +52,12 @@ std::array<std::size_t, 10> DigitReader::ranking(const Reading& reading) {
 std::string terminal_picture(const Reading& reading) {
   static const char shades[] = " .:-=+*#%@";
   constexpr std::size_t bar_width = 30;
-  constexpr std::size_t first_bar_row = (nn::digit_side - 10) / 2;
+  constexpr std::size_t first_bar_row = (vision::digit_side - 10) / 2;
   std::string text;
-  for (std::size_t y = 0; y < nn::digit_side; ++y) {
+  for (std::size_t y = 0; y < vision::digit_side; ++y) {
     text += "  |";
-    for (std::size_t x = 0; x < nn::digit_side; ++x) {
-      const char shade = shades[reading.digit.pixels[y * nn::digit_side + x] * 9 / 255];
+    for (std::size_t x = 0; x < vision::digit_side; ++x) {
+      const char shade = shades[reading.digit.pixels[y * vision::digit_side + x] * 9 / 255];
       text += shade;
       text += shade;
     }

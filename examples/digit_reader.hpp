@@ -6,16 +6,16 @@
 #include <mutex>
 #include <string>
 
-#include "nn/digit_preparation.hpp"
-#include "nn/image.hpp"
+#include "io/model_file.hpp"
 #include "nn/mlp.hpp"
-#include "nn/model_file.hpp"
 #include "tensor/tensor.hpp"
+#include "vision/digit_preparation.hpp"
+#include "vision/image.hpp"
 
 namespace mnist_tool {
 
 struct Reading {
-  nn::PreparedDigit digit;                // what the model saw
+  vision::PreparedDigit digit;            // what the model saw
   std::array<float, 10> logits{};         // the model's scores for digits 0-9, before softmax
   std::array<float, 10> probabilities{};  // softmax of the logits
   std::size_t best = 0;                   // the most likely digit
@@ -28,11 +28,11 @@ class DigitReader {
 
   // Prepares `picture` like MNIST (or takes it as is: 28x28 only) and classifies it. Safe to
   // call from several threads at once.
-  Reading read(const nn::GrayImage& picture, nn::Invert invert, bool as_is, const std::string& name) const;
+  Reading read(const vision::GrayImage& picture, vision::Invert invert, bool as_is, const std::string& name) const;
 
   // The model's (1 x 784) input for a prepared digit: nn::pixels_to_inputs with the model's
   // normalisation, exactly as training and evaluation make theirs.
-  tensor::Tensor<float> inputs(const nn::PreparedDigit& digit) const;
+  tensor::Tensor<float> inputs(const vision::PreparedDigit& digit) const;
 
   // The digits in decreasing order of probability.
   static std::array<std::size_t, 10> ranking(const Reading& reading);

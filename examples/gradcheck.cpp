@@ -15,9 +15,10 @@
 #include <sstream>
 #include <string>
 
-#include "nn/file_io.hpp"
+#include "io/file_io.hpp"
+#include "io/input_error.hpp"
+#include "mnist/batches.hpp"
 #include "nn/gradient_check.hpp"
-#include "nn/input_error.hpp"
 #include "tool_main.hpp"
 
 namespace {
@@ -69,7 +70,7 @@ void write_json(const std::string& path, const nn::GradientCheckOptions& o, cons
                                  {"ok", p.ok}});
   }
   const std::string text = out.dump(2) + "\n";
-  nn::write_file_atomically(path, std::vector<std::uint8_t>(text.begin(), text.end()));
+  io::write_file_atomically(path, std::vector<std::uint8_t>(text.begin(), text.end()));
 }
 
 }  // namespace
@@ -106,17 +107,25 @@ int main(int argc, char** argv) {
         nn::Architecture::classifier(sizes.front(), hidden, sizes.back(), nn::parse_activation(activation));
     o.loss = loss == "ce" ? nn::CheckLoss::cross_entropy : nn::CheckLoss::mse;
     o.tensor_in_float = dtype == "float32";
-    nn::Dataset data;
-    if (!data_dir.empty()) {
-      data = nn::load_mnist(data_dir, nn::Split::train, o.batch);
-      o.data = &data;
+    if (!data_dir.empty()) {  // the first images, normalised as in training
+      const mnist::Dataset data = mnist::load_mnist(data_dir, mnist::Split::train, o.batch);
+      if (data.features() != sizes.front() || data.count < o.batch) {
+        throw io::InputError(data_dir + ": " + std::to_string(data.count) + " images of " +
+                             std::to_string(data.features()) + " pixels, but the network takes " +
+                             std::to_string(sizes.front()) + " inputs and --batch is " + std::to_string(o.batch));
+      }
+      std::vector<std::size_t> first(o.batch);
+      for (std::size_t i = 0; i < o.batch; ++i) first[i] = i;
+      o.inputs =
+          nn::values_of(mnist::input_batch<autograd::Matrix>(data, first, 0, o.batch, mnist::mnist_normalisation));
+      for (std::size_t i = 0; i < o.batch; ++i) o.labels.push_back(data.labels[i] % static_cast<int>(sizes.back()));
     }
     const nn::GradientCheckReport r = nn::check_gradients(o);
 
     std::printf("gradcheck: %s %s, loss %s, batch %zu, seed %llu, tensor engine %s, inputs %s\n", net.c_str(),
                 o.architecture.activations_text().c_str(), loss.c_str(), o.batch,
                 static_cast<unsigned long long>(o.seed), dtype.c_str(),
-                o.data != nullptr ? ("MNIST " + data_dir).c_str() : "seeded random");
+                !data_dir.empty() ? ("MNIST " + data_dir).c_str() : "seeded random");
     std::printf("loss: scalar %.15g, tensor %.15g\n\n", r.scalar_loss, r.tensor_loss);
     std::printf("%-17s %-11s %21s %21s %21s %8s\n", "parameter", "shape", "scalar vs tensor", "scalar vs FD",
                 "tensor vs FD", "FD");

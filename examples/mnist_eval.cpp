@@ -4,10 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "io/input_error.hpp"
+#include "io/model_file.hpp"
+#include "mnist/evaluation.hpp"
 #include "mnist_commands.hpp"
 #include "mnist_pictures.hpp"
-#include "nn/input_error.hpp"
-#include "nn/training.hpp"
 
 namespace mnist_tool {
 
@@ -15,14 +16,14 @@ using Model = nn::MLP<tensor::Tensor<float>>;
 
 int eval(const EvalOptions& o) {
   nn::Normalisation normalisation;
-  const Model model = nn::load_model<tensor::Tensor<float>>(o.model_path, &normalisation);
-  const nn::Dataset test_set = nn::load_mnist(o.data_dir, nn::Split::test, o.test_limit);
+  const Model model = io::load_model<tensor::Tensor<float>>(o.model_path, &normalisation);
+  const mnist::Dataset test_set = mnist::load_mnist(o.data_dir, mnist::Split::test, o.test_limit);
   if (model.architecture().sizes.front() != test_set.features() || model.architecture().sizes.back() != 10) {
-    throw nn::InputError(o.model_path + ": the model maps " + std::to_string(model.architecture().sizes.front()) +
+    throw io::InputError(o.model_path + ": the model maps " + std::to_string(model.architecture().sizes.front()) +
                          " inputs to " + std::to_string(model.architecture().sizes.back()) + " classes, MNIST has " +
                          std::to_string(test_set.features()) + " pixels and 10 digits");
   }
-  const nn::Evaluation result = nn::evaluate(model, test_set, normalisation);
+  const mnist::Evaluation result = mnist::evaluate(model, test_set, normalisation);
   std::printf("%zu test images, mean loss %.4f\n\n", test_set.count, result.mean_loss);
   std::printf("confusion matrix (rows: true digit, columns: predicted)\n     ");
   for (int p = 0; p < 10; ++p) std::printf("%6d", p);

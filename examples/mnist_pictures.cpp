@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "metrics_gp.hpp"  // generated from scripts/metrics.gp
-#include "nn/png_file.hpp"
+#include "vision/png_file.hpp"
 
 namespace mnist_tool {
 namespace {
@@ -61,7 +61,7 @@ std::string quoted(const std::string& text) {
 
 }  // namespace
 
-std::size_t write_error_grid(const std::string& path, const nn::Dataset& data,
+std::size_t write_error_grid(const std::string& path, const mnist::Dataset& data,
                              const std::vector<std::uint8_t>& predictions, std::size_t max_shown) {
   std::vector<std::size_t> wrong;
   for (std::size_t i = 0; i < predictions.size() && wrong.size() < max_shown; ++i) {
@@ -86,7 +86,7 @@ std::size_t write_error_grid(const std::string& path, const nn::Dataset& data,
     canvas.glyph(10, x0 + 20, text_y, 2, 90, 90, 90);                  // '>'
     canvas.glyph(predictions[sample], x0 + 30, text_y, 2, 200, 0, 0);  // predicted, red
   }
-  nn::write_png(path, canvas.width, canvas.height, 3, canvas.rgb);
+  vision::write_png(path, canvas.width, canvas.height, 3, canvas.rgb);
   return wrong.size();
 }
 

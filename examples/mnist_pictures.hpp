@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "nn/mnist.hpp"
+#include "mnist/dataset.hpp"
 
 namespace mnist_tool {
 
 // The first `max_shown` misclassified samples, 10 per row, each captioned "true>predicted", as
 // a PNG at `path`. Returns how many were shown.
-std::size_t write_error_grid(const std::string& path, const nn::Dataset& data,
+std::size_t write_error_grid(const std::string& path, const mnist::Dataset& data,
                              const std::vector<std::uint8_t>& predictions, std::size_t max_shown = 100);
 
 // Whether gnuplot can be run; when not, says so on stderr, naming what was not drawn.

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "digit_reader.hpp"
+#include "io/input_error.hpp"
 #include "mnist_commands.hpp"
-#include "nn/input_error.hpp"
-#include "nn/png_file.hpp"
+#include "vision/png_file.hpp"
 
 namespace mnist_tool {
 namespace {
@@ -41,8 +41,8 @@ std::vector<std::string> expand_folders(const std::vector<std::string>& argument
     for (const fs::directory_entry& entry : fs::directory_iterator(argument, error)) {
       if (entry.is_regular_file(error) && has_image_extension(entry.path())) images.push_back(entry.path().string());
     }
-    if (error) nn::input_error(argument, "cannot list the folder (" + error.message() + ")");
-    if (images.empty()) nn::input_error(argument, "folder holds no images (.png .jpg .jpeg .bmp .pgm .ppm)");
+    if (error) io::input_error(argument, "cannot list the folder (" + error.message() + ")");
+    if (images.empty()) io::input_error(argument, "folder holds no images (.png .jpg .jpeg .bmp .pgm .ppm)");
     std::sort(images.begin(), images.end());
     files.insert(files.end(), images.begin(), images.end());
   }
@@ -72,14 +72,14 @@ void print_reading(const std::string& name, const Reading& reading, const Predic
   }
   if (!prepared_file.empty()) {
     const std::vector<std::uint8_t> pixels(reading.digit.pixels.begin(), reading.digit.pixels.end());
-    nn::write_png(prepared_file, nn::digit_side, nn::digit_side, 1, pixels);
+    vision::write_png(prepared_file, vision::digit_side, vision::digit_side, 1, pixels);
   }
 }
 
 }  // namespace
 
 int predict(const PredictOptions& o) {
-  const nn::Invert invert = nn::parse_invert(o.invert);
+  const vision::Invert invert = vision::parse_invert(o.invert);
   const DigitReader reader(o.model_path);
   const std::vector<std::string> files = expand_folders(o.images);
   if (!o.prepared_dir.empty()) fs::create_directories(o.prepared_dir);
@@ -88,9 +88,9 @@ int predict(const PredictOptions& o) {
   std::map<std::string, int> stems_seen;
   for (const std::string& file : files) {
     try {
-      const Reading reading = reader.read(nn::read_gray_image(file), invert, o.as_is, file);
+      const Reading reading = reader.read(vision::read_gray_image(file), invert, o.as_is, file);
       print_reading(file, reading, o, o.prepared_dir.empty() ? "" : prepared_path(o.prepared_dir, file, stems_seen));
-    } catch (const nn::InputError& error) {
+    } catch (const io::InputError& error) {
       std::fflush(stdout);
       std::fprintf(stderr, "mnist: %s\n", error.what());
       ++failed;

@@ -24,8 +24,8 @@
 #include <thread>
 
 #include "digit_reader.hpp"
+#include "io/input_error.hpp"
 #include "mnist_commands.hpp"
-#include "nn/input_error.hpp"
 #include "serve_page_html.hpp"
 
 namespace mnist_tool {
@@ -40,32 +40,32 @@ void reply_json(httplib::Response& response, int status, const nlohmann::json& b
 }
 
 // {"width": W, "height": H, "pixels": [...]} as a grayscale image.
-nn::GrayImage image_from_json(const std::string& body) {
+vision::GrayImage image_from_json(const std::string& body) {
   const nlohmann::json request = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   const char* where = "JSON body";
-  if (request.is_discarded()) nn::input_error(where, "not valid JSON");
-  if (!request.is_object()) nn::input_error(where, "not a JSON object");
+  if (request.is_discarded()) io::input_error(where, "not valid JSON");
+  if (!request.is_object()) io::input_error(where, "not a JSON object");
   for (const char* key : {"width", "height", "pixels"}) {
-    if (!request.contains(key)) nn::input_error(where, std::string("missing \"") + key + "\"");
+    if (!request.contains(key)) io::input_error(where, std::string("missing \"") + key + "\"");
   }
   const nlohmann::json& width = request["width"];
   const nlohmann::json& height = request["height"];
   const nlohmann::json& pixels = request["pixels"];
   if (!width.is_number_unsigned() || !height.is_number_unsigned() || width.get<std::size_t>() == 0 ||
       height.get<std::size_t>() == 0 || width.get<std::size_t>() > 4096 || height.get<std::size_t>() > 4096) {
-    nn::input_error(where, "\"width\" and \"height\" must be whole numbers from 1 to 4096");
+    io::input_error(where, "\"width\" and \"height\" must be whole numbers from 1 to 4096");
   }
-  nn::GrayImage image;
+  vision::GrayImage image;
   image.width = width.get<std::size_t>();
   image.height = height.get<std::size_t>();
   if (!pixels.is_array() || pixels.size() != image.width * image.height) {
-    nn::input_error(where, "\"pixels\" must be an array of width x height = " +
+    io::input_error(where, "\"pixels\" must be an array of width x height = " +
                                std::to_string(image.width * image.height) + " levels");
   }
   image.pixels.reserve(pixels.size());
   for (const nlohmann::json& level : pixels) {
     if (!level.is_number() || !(level.get<double>() >= 0 && level.get<double>() <= 255)) {
-      nn::input_error(where, "\"pixels\" must hold numbers from 0 to 255");
+      io::input_error(where, "\"pixels\" must hold numbers from 0 to 255");
     }
     image.pixels.push_back(static_cast<std::uint8_t>(std::lround(level.get<double>())));
   }
@@ -81,19 +81,19 @@ nlohmann::json reading_json(const Reading& reading) {
 
 void predict(const DigitReader& reader, const httplib::Request& request, httplib::Response& response) {
   try {
-    const nn::Invert invert =
-        nn::parse_invert(request.has_param("invert") ? request.get_param_value("invert") : "auto");
+    const vision::Invert invert =
+        vision::parse_invert(request.has_param("invert") ? request.get_param_value("invert") : "auto");
     const bool as_is = request.has_param("as_is") && request.get_param_value("as_is") == "yes";
     std::string content_type = request.get_header_value("Content-Type");
     std::transform(content_type.begin(), content_type.end(), content_type.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     const bool is_json = content_type.rfind("application/json", 0) == 0;
-    const nn::GrayImage image =
+    const vision::GrayImage image =
         is_json ? image_from_json(request.body)
-                : nn::decode_gray_image(std::vector<std::uint8_t>(request.body.begin(), request.body.end()),
-                                        "request body", max_body_pixels);
+                : vision::decode_gray_image(std::vector<std::uint8_t>(request.body.begin(), request.body.end()),
+                                            "request body", max_body_pixels);
     reply_json(response, 200, reading_json(reader.read(image, invert, as_is, "image")));
-  } catch (const nn::InputError& error) {
+  } catch (const io::InputError& error) {
     reply_json(response, 400, {{"error", error.what()}});
   } catch (const std::invalid_argument& error) {
     reply_json(response, 400, {{"error", error.what()}});
@@ -188,7 +188,7 @@ int serve(const ServeOptions& o) {
   const StopOnSignal stop_on_signal(server);
   const int port = o.port == 0 ? server.bind_to_any_port(o.host) : (server.bind_to_port(o.host, o.port) ? o.port : -1);
   if (port < 0)
-    nn::input_error(o.host + ":" + std::to_string(o.port),
+    io::input_error(o.host + ":" + std::to_string(o.port),
                     "cannot listen there (in use, or not this machine's address)");
   std::printf("serving on http://%s:%d/\n", o.host.c_str(), port);
   std::fflush(stdout);

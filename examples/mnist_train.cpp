@@ -14,11 +14,13 @@
 #include <vector>
 
 #include "autograd/matrix.hpp"
+#include "io/checkpoint.hpp"
+#include "io/file_io.hpp"
+#include "io/input_error.hpp"
+#include "mnist/evaluation.hpp"
 #include "mnist_commands.hpp"
 #include "mnist_pictures.hpp"
-#include "nn/checkpoint.hpp"
-#include "nn/file_io.hpp"
-#include "nn/input_error.hpp"
+#include "nn/shuffle.hpp"
 #include "nn/training.hpp"
 #include "tensor/threads.hpp"
 
@@ -33,7 +35,7 @@ const char* const metrics_header = "epoch,train_loss,test_loss,test_accuracy,sec
 
 void write_metrics(const std::string& path, const std::string& rows) {
   const std::string text = metrics_header + rows;
-  nn::write_file_atomically(path, std::vector<std::uint8_t>(text.begin(), text.end()));
+  io::write_file_atomically(path, std::vector<std::uint8_t>(text.begin(), text.end()));
 }
 
 // Set by SIGINT (Ctrl-C); training finishes the batch in hand, saves and exits 130.
@@ -100,7 +102,7 @@ void check_same_recipe(const std::string& path, const std::map<std::string, std:
   for (const auto& [option, value] : now) {
     const auto it = saved.find(option);
     if (it == saved.end() || it->second != value) {
-      throw nn::InputError(path + ": the checkpoint was trained with --" + option + " " +
+      throw io::InputError(path + ": the checkpoint was trained with --" + option + " " +
                            (it == saved.end() ? std::string("(unknown)") : it->second) + ", this run has " + value +
                            "; resume with the same options");
     }
@@ -108,24 +110,24 @@ void check_same_recipe(const std::string& path, const std::map<std::string, std:
 }
 
 // "epoch 2 after batch 14" / "start of epoch 3"
-std::string describe_position(const nn::TrainingPosition& p) {
+std::string describe_position(const io::TrainingPosition& p) {
   return p.next_batch == 0 ? "start of epoch " + std::to_string(p.epoch)
                            : "epoch " + std::to_string(p.epoch) + " after batch " + std::to_string(p.next_batch);
 }
 
 template <class M>
-int run(const TrainOptions& o, const nn::Dataset& train_set, const nn::Dataset& test_set) {
+int run(const TrainOptions& o, const mnist::Dataset& train_set, const mnist::Dataset& test_set) {
   const nn::Architecture architecture =
       nn::Architecture::classifier(train_set.features(), o.hidden, 10, nn::parse_activation(o.activation));
   nn::MLP<M> model(architecture, o.seed);
   const std::unique_ptr<nn::Optimizer<M>> optimizer = make_optimizer<M>(o, model.parameters());
-  const nn::Normalisation normalisation = o.input_norm == "mnist" ? nn::mnist_normalisation : nn::Normalisation{};
+  const nn::Normalisation normalisation = o.input_norm == "mnist" ? mnist::mnist_normalisation : nn::Normalisation{};
   nn::Rng shuffle_rng(o.seed + 1);  // its own stream: the weights' draws do not shift the order
 
-  nn::TrainingPosition position;
+  io::TrainingPosition position;
   position.recipe = recipe_of(o, architecture);
   if (!o.resume_path.empty()) {
-    const nn::TrainingPosition saved = nn::load_checkpoint(o.resume_path, model, *optimizer);
+    const io::TrainingPosition saved = io::load_checkpoint(o.resume_path, model, *optimizer);
     check_same_recipe(o.resume_path, saved.recipe, position.recipe);
     position = saved;
     shuffle_rng.restore(position.rng_state);
@@ -150,15 +152,15 @@ int run(const TrainOptions& o, const nn::Dataset& train_set, const nn::Dataset& 
   if (!o.resume_path.empty() && o.resume_path == o.checkpoint_path) {
     last_checkpoint = describe_position(position);
   }
-  auto save_checkpoint = [&](const nn::TrainingPosition& at) {
+  auto save_checkpoint = [&](const io::TrainingPosition& at) {
     if (o.checkpoint_path.empty()) return;
-    nn::save_checkpoint(o.checkpoint_path, model, normalisation, *optimizer, at);
+    io::save_checkpoint(o.checkpoint_path, model, normalisation, *optimizer, at);
     last_checkpoint = describe_position(at);
   };
   const std::size_t steps_per_epoch = (train_set.count + o.batch - 1) / o.batch;
   const double total_steps = static_cast<double>(steps_per_epoch) * o.epochs;
   const ProgressBar bar;
-  nn::Evaluation last{};
+  mnist::Evaluation last{};
   bool evaluated = false;
   for (int epoch = position.epoch; epoch <= o.epochs; ++epoch) {
     const double steps_before = static_cast<double>(steps_per_epoch) * (epoch - 1);
@@ -176,16 +178,19 @@ int run(const TrainOptions& o, const nn::Dataset& train_set, const nn::Dataset& 
     schedule(first_batch);
     nn::EpochResult result;
     try {
-      result =
-          nn::train_batches(model, *optimizer, train_set, o.batch, order, first_batch, normalisation,
-                            [&](std::size_t done, std::size_t total) {
-                              schedule(done);
-                              bar.show(epoch, done, total);
-                              if (o.checkpoint_every > 0 && done % o.checkpoint_every == 0 && done < total) {
-                                save_checkpoint({epoch, done, epoch_rng_state, position.recipe, position.metrics_csv});
-                              }
-                              return interrupted == 0;
-                            });
+      result = nn::train_batches(
+          model, *optimizer, train_set.count, o.batch, first_batch,
+          [&](std::size_t begin, std::size_t end) {
+            return mnist::labelled_batch<M>(train_set, order, begin, end, normalisation);
+          },
+          [&](std::size_t done, std::size_t total) {
+            schedule(done);
+            bar.show(epoch, done, total);
+            if (o.checkpoint_every > 0 && done % o.checkpoint_every == 0 && done < total) {
+              save_checkpoint({epoch, done, epoch_rng_state, position.recipe, position.metrics_csv});
+            }
+            return interrupted == 0;
+          });
     } catch (const nn::NonFiniteLoss& error) {
       std::fprintf(stderr, "mnist: training stopped in epoch %d: %s; try a lower --lr\n", epoch, error.what());
       if (!last_checkpoint.empty()) {
@@ -204,7 +209,7 @@ int run(const TrainOptions& o, const nn::Dataset& train_set, const nn::Dataset& 
                                                    .c_str());
       return 130;
     }
-    last = nn::evaluate(model, test_set, normalisation);
+    last = mnist::evaluate(model, test_set, normalisation);
     evaluated = true;
     const double rate = static_cast<double>(result.samples) / result.seconds;
     std::printf("epoch %3d  loss %.4f  test loss %.4f  test accuracy %.4f  %7.2f s  %8.0f samples/s\n", epoch,
@@ -222,9 +227,9 @@ int run(const TrainOptions& o, const nn::Dataset& train_set, const nn::Dataset& 
       return 130;
     }
   }
-  if (!evaluated) last = nn::evaluate(model, test_set, normalisation);  // resumed after the last epoch
+  if (!evaluated) last = mnist::evaluate(model, test_set, normalisation);  // resumed after the last epoch
   if (!o.save_path.empty()) {
-    nn::save_model(o.save_path, model, normalisation);
+    io::save_model(o.save_path, model, normalisation);
     std::printf("model saved to %s\n", o.save_path.c_str());
   }
   if (!o.plot_path.empty() && gnuplot_available("the training curve")) {
@@ -252,9 +257,9 @@ int train(const TrainOptions& options) {
   }
   if (o.threads > 0) tensor::set_num_threads(o.threads);
 
-  const nn::Dataset train_set = nn::load_mnist(o.data_dir, nn::Split::train, o.limit);
-  const nn::Dataset test_set = nn::load_mnist(o.data_dir, nn::Split::test, o.test_limit);
-  if (train_set.count == 0 || test_set.count == 0) throw nn::InputError(o.data_dir + ": a data set has no images");
+  const mnist::Dataset train_set = mnist::load_mnist(o.data_dir, mnist::Split::train, o.limit);
+  const mnist::Dataset test_set = mnist::load_mnist(o.data_dir, mnist::Split::test, o.test_limit);
+  if (train_set.count == 0 || test_set.count == 0) throw io::InputError(o.data_dir + ": a data set has no images");
   if (o.batch > train_set.count) {
     throw std::invalid_argument("--batch " + std::to_string(o.batch) + " is larger than the " +
                                 std::to_string(train_set.count) + " training images");

@@ -9,7 +9,7 @@
 #include <functional>
 #include <stdexcept>
 
-#include "nn/input_error.hpp"
+#include "io/input_error.hpp"
 
 namespace tools {
 
@@ -24,7 +24,7 @@ inline int parse_and_run(CLI::App& app, int argc, char** argv, const char* tool,
   }
   try {
     return run();
-  } catch (const nn::InputError& error) {
+  } catch (const io::InputError& error) {
     std::fprintf(stderr, "%s: %s\n", tool, error.what());
     return 2;
   } catch (const std::invalid_argument& error) {

@@ -1,20 +1,20 @@
 // Arbitrary bytes as a model file: the safetensors decoder, then the model checks that
-// `mnist eval` applies. Bad input must end in nn::InputError.
+// `mnist eval` applies. Bad input must end in io::InputError.
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
-#include "nn/input_error.hpp"
-#include "nn/model_file.hpp"
-#include "nn/safetensors.hpp"
+#include "io/input_error.hpp"
+#include "io/model_file.hpp"
+#include "io/safetensors.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    const nn::Safetensors file = nn::decode_safetensors(std::vector<std::uint8_t>(data, data + size), "fuzz");
-    const nn::ModelHeader header = nn::model_header(file, "fuzz");
-    nn::check_model_tensors(file, header, "fuzz");
-  } catch (const nn::InputError&) {
+    const io::Safetensors file = io::decode_safetensors(std::vector<std::uint8_t>(data, data + size), "fuzz");
+    const io::ModelHeader header = io::model_header(file, "fuzz");
+    io::check_model_tensors(file, header, "fuzz");
+  } catch (const io::InputError&) {
   }
   return 0;
 }

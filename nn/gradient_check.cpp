@@ -4,7 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "nn/training.hpp"
+#include "nn/engine.hpp"
+#include "nn/random.hpp"
 
 namespace nn {
 namespace {
@@ -12,12 +13,11 @@ namespace {
 using TensorD = tensor::Tensor<double>;
 using TensorF = tensor::Tensor<float>;
 
-// The batch every engine sees: the first `batch` images (normalised like MNIST) or seeded
-// uniform inputs in [0, 1), and their classes.
+// The batch every engine sees: the given inputs and classes, or seeded uniform inputs in
+// [0, 1) and seeded classes.
 struct Batch {
   std::size_t rows = 0, features = 0;
-  const std::uint8_t* pixels = nullptr;  // the images' bytes, row after row; or
-  std::vector<double> x;                 // the random inputs, when there are no images
+  std::vector<double> x;
   std::vector<std::int32_t> labels;
 };
 
@@ -26,14 +26,19 @@ Batch make_batch(const GradientCheckOptions& o) {
   b.rows = o.batch;
   b.features = o.architecture.sizes.front();
   const std::size_t classes = o.architecture.sizes.back();
-  if (o.data != nullptr) {
-    if (o.data->features() != b.features) {
-      throw std::invalid_argument("the network takes " + std::to_string(b.features) + " inputs, the images have " +
-                                  std::to_string(o.data->features()) + " pixels");
+  if (!o.inputs.empty()) {
+    if (o.inputs.size() != b.rows * b.features || o.labels.size() != b.rows) {
+      throw std::invalid_argument(std::to_string(o.inputs.size()) + " inputs and " + std::to_string(o.labels.size()) +
+                                  " classes for a batch of " + std::to_string(b.rows) + " with " +
+                                  std::to_string(b.features) + " inputs each");
     }
-    if (o.data->count < b.rows) throw std::invalid_argument("fewer images than --batch");
-    b.pixels = o.data->pixels.data();
-    for (std::size_t i = 0; i < b.rows; ++i) b.labels.push_back(o.data->labels[i] % static_cast<std::int32_t>(classes));
+    for (std::int32_t label : o.labels) {
+      if (label < 0 || static_cast<std::size_t>(label) >= classes) {
+        throw std::invalid_argument("class " + std::to_string(label) + " outside [0, " + std::to_string(classes) + ")");
+      }
+    }
+    b.x = o.inputs;
+    b.labels = o.labels;
   } else {
     Rng rng(o.seed + 1000);
     for (std::size_t i = 0; i < b.rows * b.features; ++i) b.x.push_back(rng.uniform());
@@ -42,17 +47,10 @@ Batch make_batch(const GradientCheckOptions& o) {
   return b;
 }
 
-// The batch's inputs on an engine: images go through the same normalisation as in training.
-template <class M>
-M inputs_of(const Batch& b) {
-  if (b.pixels == nullptr) return M(b.rows, b.features, b.x);
-  return pixels_to_inputs<M>(
-      b.rows, b.features, [&](std::size_t i) { return b.pixels + i * b.features; }, mnist_normalisation);
-}
-
 template <class M>
 M loss_of(const MLP<M>& model, const Batch& b, CheckLoss loss) {
-  const M x = inputs_of<M>(b);
+  M x(b.rows, b.features, b.x);
+  x.set_requires_grad(false);
   if (loss == CheckLoss::cross_entropy) return cross_entropy(model.logits(x), b.labels);
   const std::size_t classes = model.architecture().sizes.back();
   std::vector<double> one_hot(b.rows * classes, 0.0);

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "nn/mlp.hpp"
-#include "nn/mnist.hpp"
 
 namespace nn {
 
@@ -23,7 +22,10 @@ struct GradientCheckOptions {
   bool tensor_in_float = false;         // the tensor side in float32 instead of float64
   double tolerance = 0;                 // 0: the default for the dtype (default_tolerance)
   std::size_t difference_samples = 16;  // entries per parameter checked by finite differences
-  const Dataset* data = nullptr;        // real images for the batch; seeded random inputs when null
+  // The batch: its inputs (batch x inputs, row-major) and classes, e.g. images through
+  // nn::pixels_to_inputs; when empty, seeded uniform inputs in [0, 1) and seeded classes.
+  std::vector<double> inputs;
+  std::vector<std::int32_t> labels;
   // For testing the checker itself: after backward, add 1 to the first entry of this
   // parameter's tensor-engine gradient, so that the check must fail and name it.
   std::string corrupt_gradient_of;

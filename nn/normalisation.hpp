@@ -1,7 +1,7 @@
 #pragma once
-// How pixels become a model's inputs. One function does it for training, evaluation, reading a
-// picture (predict, serve) and the gradient check, so a digit reaches the network the same way,
-// to the last bit, whichever path it takes.
+// How pixels (bytes, levels 0-255) become a model's inputs. One function does it for training,
+// evaluation, reading a picture (predict, serve) and the gradient check, so a digit reaches the
+// network the same way, to the last bit, whichever path it takes.
 
 #include <array>
 #include <cstddef>
@@ -17,9 +17,6 @@ struct Normalisation {
   double mean = 0.0;
   double std = 1.0;
 };
-
-// MNIST's own pixel statistics (training set, pixels scaled to [0, 1]).
-inline constexpr Normalisation mnist_normalisation{0.1307, 0.3081};
 
 // The model input of each of the 256 pixel levels, in the engine's number type.
 template <class Scalar>

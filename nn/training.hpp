@@ -1,38 +1,27 @@
 #pragma once
-// Training and evaluating a classifier on a Dataset, the same code on every engine.
+// The training loop of a classifier, the same code on every engine and for any data: the
+// caller hands it batches. (MNIST's batches and its 10-class report: mnist/batches.hpp,
+// mnist/evaluation.hpp.)
 
-#include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "nn/mlp.hpp"
-#include "nn/mnist.hpp"
-#include "nn/model_file.hpp"
-#include "nn/normalisation.hpp"
 #include "nn/optimizer.hpp"
-#include "nn/shuffle.hpp"
 
 namespace nn {
 
-// Rows order[begin..end) of the data as a (count x features) model input: a constant.
+// A batch of samples: the model's inputs, one row each (a constant), and each row's class.
 template <class M>
-M input_batch(const Dataset& data, const std::vector<std::size_t>& order, std::size_t begin, std::size_t end,
-              const Normalisation& normalisation) {
-  const std::size_t features = data.features();
-  return pixels_to_inputs<M>(
-      end - begin, features, [&](std::size_t i) { return &data.pixels[order[begin + i] * features]; }, normalisation);
-}
-
-inline std::vector<std::int32_t> label_batch(const Dataset& data, const std::vector<std::size_t>& order,
-                                             std::size_t begin, std::size_t end) {
+struct LabelledBatch {
+  M inputs;
   std::vector<std::int32_t> labels;
-  for (std::size_t i = begin; i < end; ++i) labels.push_back(data.labels[order[i]]);
-  return labels;
-}
+};
 
 // Training stopped by a loss or gradient that is NaN or infinite.
 class NonFiniteLoss : public std::runtime_error {
@@ -60,26 +49,26 @@ std::string first_non_finite(const MLP<M>& model, bool values) {
   return "";
 }
 
-// Trains on batches first_batch, first_batch + 1, ... of the epoch whose sample order is
-// `order` (batches of batch_size, the last one smaller): zero_grad, forward, cross-entropy,
-// backward, step. After each batch, after_batch(batches done in the epoch, batches in the
-// epoch) may return false to stop there. Throws NonFiniteLoss naming the batch (and the
-// parameter, for a gradient) before that batch's update.
-template <class M>
-EpochResult train_batches(const MLP<M>& model, Optimizer<M>& optimizer, const Dataset& data, std::size_t batch_size,
-                          const std::vector<std::size_t>& order, std::size_t first_batch,
-                          const Normalisation& normalisation,
+// Trains on batches first_batch, first_batch + 1, ... of an epoch of `samples` samples (batches
+// of batch_size, the last one smaller): zero_grad, forward, cross-entropy, backward, step.
+// make_batch(begin, end) gives the LabelledBatch of the epoch's samples begin to end - 1 (in
+// the epoch's order, which is the caller's). After each batch, after_batch(batches done in the
+// epoch, batches in the epoch) may return false to stop there. Throws NonFiniteLoss naming the
+// batch (and the parameter, for a gradient) before that batch's update.
+template <class M, class MakeBatch>
+EpochResult train_batches(const MLP<M>& model, Optimizer<M>& optimizer, std::size_t samples, std::size_t batch_size,
+                          std::size_t first_batch, const MakeBatch& make_batch,
                           const std::function<bool(std::size_t, std::size_t)>& after_batch = {}) {
   const auto start = std::chrono::steady_clock::now();
-  const std::size_t batches = (order.size() + batch_size - 1) / batch_size;
+  const std::size_t batches = (samples + batch_size - 1) / batch_size;
   EpochResult result;
   result.batches_done = first_batch;
   double loss_sum = 0;
   for (std::size_t b = first_batch; b < batches; ++b) {
-    const std::size_t begin = b * batch_size, end = std::min(order.size(), begin + batch_size);
+    const std::size_t begin = b * batch_size, end = std::min(samples, begin + batch_size);
     optimizer.zero_grad();
-    const M loss = cross_entropy(model.logits(input_batch<M>(data, order, begin, end, normalisation)),
-                                 label_batch(data, order, begin, end));
+    const LabelledBatch<M> batch = make_batch(begin, end);
+    const M loss = cross_entropy(model.logits(batch.inputs), batch.labels);
     const double value = loss.item();
     const std::string where = "batch " + std::to_string(b + 1) + " of " + std::to_string(batches);
     if (!std::isfinite(value)) {
@@ -103,44 +92,6 @@ EpochResult train_batches(const MLP<M>& model, Optimizer<M>& optimizer, const Da
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
   result.seconds = elapsed.count();
   result.mean_loss = result.samples > 0 ? loss_sum / static_cast<double>(result.samples) : 0.0;
-  return result;
-}
-
-struct Evaluation {
-  double accuracy = 0;
-  double mean_loss = 0;
-  std::array<std::array<std::size_t, 10>, 10> confusion{};  // [true digit][predicted digit]
-  std::vector<std::uint8_t> predictions;                    // the predicted class of every sample
-};
-
-// Accuracy, mean cross-entropy and confusion matrix over the whole data set.
-template <class M>
-Evaluation evaluate(const MLP<M>& model, const Dataset& data, const Normalisation& normalisation,
-                    std::size_t batch_size = 1000) {
-  std::vector<std::size_t> order(data.count);
-  for (std::size_t i = 0; i < data.count; ++i) order[i] = i;
-  Evaluation result;
-  std::size_t correct = 0;
-  double loss_sum = 0;
-  for (std::size_t begin = 0; begin < data.count; begin += batch_size) {
-    const std::size_t end = std::min(data.count, begin + batch_size);
-    const M logits = model.logits(input_batch<M>(data, order, begin, end, normalisation));
-    loss_sum += cross_entropy(logits, label_batch(data, order, begin, end)).item() * static_cast<double>(end - begin);
-    const std::vector<double> scores = values_of(logits);
-    const std::size_t classes = logits.cols();
-    for (std::size_t i = 0; i < end - begin; ++i) {
-      std::size_t best = 0;
-      for (std::size_t c = 1; c < classes; ++c) {
-        if (scores[i * classes + c] > scores[i * classes + best]) best = c;
-      }
-      const auto truth = static_cast<std::size_t>(data.labels[begin + i]);
-      result.predictions.push_back(static_cast<std::uint8_t>(best));
-      if (best == truth) ++correct;
-      if (truth < 10 && best < 10) ++result.confusion[truth][best];
-    }
-  }
-  result.accuracy = static_cast<double>(correct) / static_cast<double>(data.count);
-  result.mean_loss = loss_sum / static_cast<double>(data.count);
   return result;
 }
 

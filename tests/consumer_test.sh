@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the build into a temporary prefix, builds tests/consumer against it with
-# find_package(backprop CONFIG REQUIRED), and runs it: the loss must fall on both engines.
+# Installs the build into a temporary prefix, then builds and runs tests/consumer against it once
+# per component -- find_package(backprop CONFIG REQUIRED COMPONENTS X), linking backprop::X
+# alone -- for autograd, tensor, nn, io, vision and mnist. Each consumer checks a result of its own.
 #   tests/consumer_test.sh BUILD_DIR SOURCE_DIR [FLAGS]
 # FLAGS (compile and link) are those the installed libraries need, e.g. sanitizer options.
 set -eu
@@ -13,7 +14,12 @@ cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
 test -f "$work/prefix/lib/cmake/backprop/backpropConfigVersion.cmake"
 test -x "$work/prefix/bin/mnist"
 test -f "$work/prefix/include/backprop/nn/mlp.hpp"
-cmake -S "$source/tests/consumer" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" > "$work/configure.log"
-cmake --build "$work/build" -j2 > "$work/build.log" || { cat "$work/build.log"; exit 1; }
-"$work/build/consumer"
+test -f "$work/prefix/include/backprop/vision/image.hpp"
+for component in autograd tensor nn io vision mnist; do
+  build_dir=$work/build-$component
+  cmake -S "$source/tests/consumer" -B "$build_dir" -DCOMPONENT="$component" -DCMAKE_PREFIX_PATH="$work/prefix" \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" > "$work/configure.log" 2>&1 ||
+    { cat "$work/configure.log"; exit 1; }
+  cmake --build "$build_dir" -j2 > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+  (cd "$work" && "$build_dir/consumer")
+done

@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "io/file_io.hpp"
 #include "jpeg_encoding.hpp"
-#include "nn/file_io.hpp"
-#include "nn/mnist.hpp"
-#include "nn/png_file.hpp"
+#include "mnist/dataset.hpp"
+#include "vision/png_file.hpp"
 
 namespace {
 
@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
   }
   const std::filesystem::path out = argv[2];
   const std::size_t count = std::stoul(argv[3]);
-  const nn::Dataset test_set = nn::load_mnist(argv[1], nn::Split::test);
+  const mnist::Dataset test_set = mnist::load_mnist(argv[1], mnist::Split::test);
   std::filesystem::create_directories(out / "original");
   std::filesystem::create_directories(out / "pictures");
   std::ofstream labels(out / "labels.txt");
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
                                              test_set.pixels.begin() + static_cast<std::ptrdiff_t>(index * 784 + 784));
     std::string pgm = "P5\n28 28\n255\n";
     pgm.append(original.begin(), original.end());
-    nn::write_file_atomically((out / "original" / name).string() + ".pgm",
+    io::write_file_atomically((out / "original" / name).string() + ".pgm",
                               std::vector<std::uint8_t>(pgm.begin(), pgm.end()));
 
     const std::vector<float> big = enlarge(digit.data());
@@ -90,8 +90,8 @@ int main(int argc, char** argv) {
             static_cast<std::uint8_t>(std::lround(paper - (paper - ink) * big[y * enlarged + x]));
       }
     }
-    nn::write_png((out / "pictures" / name).string() + ".png", width, height, 1, picture);
-    nn::write_file_atomically((out / "pictures" / name).string() + ".jpg", encode_jpeg(picture, width, height, 85));
+    vision::write_png((out / "pictures" / name).string() + ".png", width, height, 1, picture);
+    io::write_file_atomically((out / "pictures" / name).string() + ".jpg", encode_jpeg(picture, width, height, 85));
   }
   return 0;
 }

@@ -1,5 +1,5 @@
 // One pixel normalisation everywhere: the same digit reaches the network the same way through
-// evaluation (nn::input_batch over a data set) and through `mnist predict --as-is` (the digit
+// evaluation (mnist::input_batch over a data set) and through `mnist predict --as-is` (the digit
 // reader on a 28x28 picture): the same inputs to the last bit, so the same logits to the last
 // bit for a batch of the same shape. (Between a batch of one and a larger batch, BLAS may sum a
 // product in another order, so there the logits agree to float rounding only.)
@@ -11,15 +11,15 @@
 #include <vector>
 
 #include "digit_reader.hpp"
+#include "mnist/batches.hpp"
 #include "nn/random.hpp"
-#include "nn/training.hpp"
 
 BOOST_AUTO_TEST_SUITE(inputs)
 
 BOOST_AUTO_TEST_CASE(eval_and_predict_as_is_give_bit_identical_logits) {
   using TensorF = tensor::Tensor<float>;
   // Three seeded 28x28 "digits" with every pixel level in use.
-  nn::Dataset data;
+  mnist::Dataset data;
   data.count = 3;
   nn::Rng rng(11);
   for (std::size_t i = 0; i < data.count * data.features(); ++i) {
@@ -27,24 +27,24 @@ BOOST_AUTO_TEST_CASE(eval_and_predict_as_is_give_bit_identical_logits) {
   }
   data.labels = {1, 2, 3};
   const std::string path = "mnist_inputs_test_model.safetensors";
-  nn::save_model(path, nn::MLP<TensorF>(nn::Architecture::classifier(784, {32}, 10, nn::Activation::tanh), 7),
-                 nn::mnist_normalisation);
+  io::save_model(path, nn::MLP<TensorF>(nn::Architecture::classifier(784, {32}, 10, nn::Activation::tanh), 7),
+                 mnist::mnist_normalisation);
 
   // Evaluation's path: the model file, then input_batch over the data set.
   nn::Normalisation normalisation;
-  const nn::MLP<TensorF> model = nn::load_model<TensorF>(path, &normalisation);
+  const nn::MLP<TensorF> model = io::load_model<TensorF>(path, &normalisation);
   const std::vector<std::size_t> order = {0, 1, 2};
-  const TensorF batch_logits = model.logits(nn::input_batch<TensorF>(data, order, 0, data.count, normalisation));
+  const TensorF batch_logits = model.logits(mnist::input_batch<TensorF>(data, order, 0, data.count, normalisation));
 
   // predict --as-is's path: the digit reader on each picture, taken as it is.
   const mnist_tool::DigitReader reader(path);
   for (std::size_t i = 0; i < data.count; ++i) {
-    nn::GrayImage picture;
+    vision::GrayImage picture;
     picture.width = picture.height = 28;
     picture.pixels.assign(data.pixels.begin() + static_cast<std::ptrdiff_t>(i * 784),
                           data.pixels.begin() + static_cast<std::ptrdiff_t>((i + 1) * 784));
-    const mnist_tool::Reading reading = reader.read(picture, nn::Invert::no, /*as_is=*/true, "digit");
-    const TensorF eval_inputs = nn::input_batch<TensorF>(data, order, i, i + 1, normalisation);
+    const mnist_tool::Reading reading = reader.read(picture, vision::Invert::no, /*as_is=*/true, "digit");
+    const TensorF eval_inputs = mnist::input_batch<TensorF>(data, order, i, i + 1, normalisation);
     const TensorF read_inputs = reader.inputs(reading.digit);
     std::size_t different_inputs = 0;
     for (std::size_t j = 0; j < 784; ++j) different_inputs += eval_inputs.value(0, j) != read_inputs.value(0, j);

@@ -6,8 +6,9 @@
 #include <cmath>
 #include <vector>
 
+#include "mnist/batches.hpp"
+#include "mnist/dataset.hpp"
 #include "mnist_data.hpp"
-#include "nn/mnist.hpp"
 #include "nn/training.hpp"
 
 using autograd::Matrix;
@@ -51,19 +52,19 @@ BOOST_AUTO_TEST_CASE(same_seed_gives_the_same_initial_weights) {
 }
 
 BOOST_AUTO_TEST_CASE(one_training_step_on_real_images_agrees_across_engines) {
-  const nn::Dataset data = nn::load_mnist(testing::mnist_dir(), nn::Split::train, 4);
+  const mnist::Dataset data = mnist::load_mnist(testing::mnist_dir(), mnist::Split::train, 4);
   const std::vector<std::size_t> order = {0, 1, 2, 3};
-  const nn::Normalisation normalisation = nn::mnist_normalisation;
+  const nn::Normalisation normalisation = mnist::mnist_normalisation;
 
   nn::MLP<Matrix> scalar(architecture, 7);
   nn::MLP<TensorD> tensor_double(architecture, 7);
   nn::MLP<TensorF> tensor_float(architecture, 7);
   const Matrix loss_s =
-      cross_entropy(scalar.logits(nn::input_batch<Matrix>(data, order, 0, 4, normalisation)), data.labels);
+      cross_entropy(scalar.logits(mnist::input_batch<Matrix>(data, order, 0, 4, normalisation)), data.labels);
   const TensorD loss_d =
-      cross_entropy(tensor_double.logits(nn::input_batch<TensorD>(data, order, 0, 4, normalisation)), data.labels);
+      cross_entropy(tensor_double.logits(mnist::input_batch<TensorD>(data, order, 0, 4, normalisation)), data.labels);
   const TensorF loss_f =
-      cross_entropy(tensor_float.logits(nn::input_batch<TensorF>(data, order, 0, 4, normalisation)), data.labels);
+      cross_entropy(tensor_float.logits(mnist::input_batch<TensorF>(data, order, 0, 4, normalisation)), data.labels);
   loss_s.backward();
   loss_d.backward();
   loss_f.backward();

@@ -11,14 +11,14 @@
 #include <vector>
 
 #include "check_refused.hpp"
-#include "nn/checkpoint.hpp"
-#include "nn/file_io.hpp"
-#include "nn/idx.hpp"
-#include "nn/image.hpp"
-#include "nn/input_error.hpp"
-#include "nn/mnist.hpp"
-#include "nn/model_file.hpp"
-#include "nn/safetensors.hpp"
+#include "io/checkpoint.hpp"
+#include "io/file_io.hpp"
+#include "io/idx.hpp"
+#include "io/input_error.hpp"
+#include "io/model_file.hpp"
+#include "io/safetensors.hpp"
+#include "mnist/dataset.hpp"
+#include "vision/image.hpp"
 
 using Bytes = std::vector<std::uint8_t>;
 
@@ -53,8 +53,8 @@ Bytes idx_bytes(const std::vector<std::uint32_t>& dims) {
   return bytes;
 }
 
-nn::Safetensors two_tensors() {
-  nn::Safetensors file;
+io::Safetensors two_tensors() {
+  io::Safetensors file;
   file.metadata = {{"format", "test"}, {"note", "two tensors"}};
   file.tensors.push_back({"a", "F32", {2, 3}, {1, 2, 3, 4, 5, 6.5}});
   file.tensors.push_back({"b", "F64", {1, 2}, {0.1, -1e300}});
@@ -82,7 +82,7 @@ BOOST_AUTO_TEST_CASE(idx_round_trips_raw_and_gzip) {
   write_bytes(dir + "/raw", bytes);
   write_gzip(dir + "/packed.gz", bytes);
   for (const char* name : {"raw", "packed.gz"}) {
-    const nn::IdxArray array = nn::read_idx(dir + "/" + std::string(name));
+    const io::IdxArray array = io::read_idx(dir + "/" + std::string(name));
     BOOST_TEST((array.dims == std::vector<std::uint32_t>{3, 4, 5}));
     BOOST_TEST_REQUIRE(array.values.size() == 60u);
     BOOST_TEST(array.values[59] == 59);
@@ -92,24 +92,24 @@ BOOST_AUTO_TEST_CASE(idx_round_trips_raw_and_gzip) {
 BOOST_AUTO_TEST_CASE(idx_refuses_bad_files) {
   Bytes truncated = idx_bytes({10, 28, 28});
   truncated.resize(truncated.size() - 100);
-  check_refused([&] { nn::parse_idx(truncated, "imgs"); }, {"imgs", "10x28x28", "truncated"});
+  check_refused([&] { io::parse_idx(truncated, "imgs"); }, {"imgs", "10x28x28", "truncated"});
   Bytes trailing = idx_bytes({2, 2});
   trailing.push_back(7);
-  check_refused([&] { nn::parse_idx(trailing, "t"); }, {"t: header says 2x2", "5 bytes", "trailing"});
-  check_refused([&] { nn::parse_idx({0x50, 0x4b, 3, 4, 0, 0}, "zip"); }, {"zip", "not an IDX file", "50 4b 03 04"});
-  check_refused([&] { nn::parse_idx({0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0}, "f"); }, {"element type 0x0d"});
-  check_refused([&] { nn::parse_idx({0, 0, 8, 9}, "d"); }, {"9 dimensions"});
-  check_refused([&] { nn::parse_idx({0, 0, 8}, "short"); }, {"too short"});
-  check_refused([&] { nn::parse_idx({0, 0, 8, 3, 0, 0}, "hdr"); }, {"truncated inside the IDX header"});
+  check_refused([&] { io::parse_idx(trailing, "t"); }, {"t: header says 2x2", "5 bytes", "trailing"});
+  check_refused([&] { io::parse_idx({0x50, 0x4b, 3, 4, 0, 0}, "zip"); }, {"zip", "not an IDX file", "50 4b 03 04"});
+  check_refused([&] { io::parse_idx({0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0}, "f"); }, {"element type 0x0d"});
+  check_refused([&] { io::parse_idx({0, 0, 8, 9}, "d"); }, {"9 dimensions"});
+  check_refused([&] { io::parse_idx({0, 0, 8}, "short"); }, {"too short"});
+  check_refused([&] { io::parse_idx({0, 0, 8, 3, 0, 0}, "hdr"); }, {"truncated inside the IDX header"});
   // A header claiming 4 billion x 4 billion images on a tiny file: refused before allocating.
   const Bytes huge = {0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 28, 1, 2, 3};
-  check_refused([&] { nn::parse_idx(huge, "huge"); }, {"4294967295x4294967295x28", "truncated"});
+  check_refused([&] { io::parse_idx(huge, "huge"); }, {"4294967295x4294967295x28", "truncated"});
 
   const std::string dir = scratch_dir("idx_bad");
-  check_refused([&] { nn::read_idx(dir + "/missing"); }, {dir + "/missing", "cannot open"});
+  check_refused([&] { io::read_idx(dir + "/missing"); }, {dir + "/missing", "cannot open"});
   Bytes corrupt_gzip = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4};
   write_bytes(dir + "/bad.gz", corrupt_gzip);
-  check_refused([&] { nn::read_idx(dir + "/bad.gz"); }, {dir + "/bad.gz", "gzip"});
+  check_refused([&] { io::read_idx(dir + "/bad.gz"); }, {dir + "/bad.gz", "gzip"});
 }
 
 BOOST_AUTO_TEST_CASE(mnist_loader_checks_counts_labels_and_names) {
@@ -118,30 +118,31 @@ BOOST_AUTO_TEST_CASE(mnist_loader_checks_counts_labels_and_names) {
   for (std::size_t i = 8; i < labels.size(); ++i) labels[i] = static_cast<std::uint8_t>(i % 10);
   write_bytes(dir + "/train-images.idx3-ubyte", idx_bytes({5, 28, 28}));  // the other common spelling
   write_gzip(dir + "/train-labels-idx1-ubyte.gz", labels);
-  const nn::Dataset data = nn::load_mnist(dir, nn::Split::train);
+  const mnist::Dataset data = mnist::load_mnist(dir, mnist::Split::train);
   BOOST_TEST(data.count == 5u);
   BOOST_TEST(data.pixels.size() == 5u * 784u);
   BOOST_TEST(data.pixels[250] == 250);
   BOOST_TEST(data.level(250) == 250.0f / 255.0f);
   BOOST_TEST(data.labels[4] == 2);  // byte 12 of the label file
-  BOOST_TEST(nn::load_mnist(dir, nn::Split::train, 3).count == 3u);
+  BOOST_TEST(mnist::load_mnist(dir, mnist::Split::train, 3).count == 3u);
 
-  check_refused([&] { nn::load_mnist(dir, nn::Split::test); }, {dir, "no MNIST t10k images", "fetch-mnist"});
+  check_refused([&] { mnist::load_mnist(dir, mnist::Split::test); }, {dir, "no MNIST t10k images", "fetch-mnist"});
   write_bytes(dir + "/t10k-images-idx3-ubyte", idx_bytes({4, 28, 28}));
   write_bytes(dir + "/t10k-labels-idx1-ubyte", idx_bytes({3}));
-  check_refused([&] { nn::load_mnist(dir, nn::Split::test); }, {"t10k-labels-idx1-ubyte", "3 labels for 4 images"});
+  check_refused([&] { mnist::load_mnist(dir, mnist::Split::test); },
+                {"t10k-labels-idx1-ubyte", "3 labels for 4 images"});
   Bytes bad_labels = idx_bytes({4});
   bad_labels[10] = 12;
   write_bytes(dir + "/t10k-labels-idx1-ubyte", bad_labels);
-  check_refused([&] { nn::load_mnist(dir, nn::Split::test); }, {"label 12 at index 2 is not a digit"});
+  check_refused([&] { mnist::load_mnist(dir, mnist::Split::test); }, {"label 12 at index 2 is not a digit"});
   write_bytes(dir + "/t10k-labels-idx1-ubyte", idx_bytes({4, 1}));
-  check_refused([&] { nn::load_mnist(dir, nn::Split::test); }, {"expected 1 dimension"});
+  check_refused([&] { mnist::load_mnist(dir, mnist::Split::test); }, {"expected 1 dimension"});
 }
 
 BOOST_AUTO_TEST_CASE(safetensors_round_trip) {
   const std::string dir = scratch_dir("safetensors");
-  nn::write_safetensors(dir + "/two.safetensors", two_tensors());
-  const nn::Safetensors back = nn::read_safetensors(dir + "/two.safetensors");
+  io::write_safetensors(dir + "/two.safetensors", two_tensors());
+  const io::Safetensors back = io::read_safetensors(dir + "/two.safetensors");
   BOOST_TEST(back.metadata == two_tensors().metadata);
   BOOST_TEST_REQUIRE(back.tensors.size() == 2u);
   BOOST_TEST(back.tensors[0].name == "a");
@@ -149,53 +150,53 @@ BOOST_AUTO_TEST_CASE(safetensors_round_trip) {
   BOOST_TEST(back.tensors[0].values[5] == 6.5);
   BOOST_TEST(back.tensors[1].dtype == "F64");
   BOOST_TEST(back.tensors[1].values[1] == -1e300);
-  const Bytes bytes = nn::encode_safetensors(two_tensors());
+  const Bytes bytes = io::encode_safetensors(two_tensors());
   BOOST_TEST((bytes.size() - 8) % 8 == 0u);  // header padded so the data is 8-byte aligned
 }
 
 BOOST_AUTO_TEST_CASE(safetensors_refuses_bad_files) {
-  const Bytes good = nn::encode_safetensors(two_tensors());
+  const Bytes good = io::encode_safetensors(two_tensors());
   Bytes truncated = good;
   truncated.resize(good.size() - 4);
-  check_refused([&] { nn::decode_safetensors(truncated, "m"); }, {"m: ", "tensor 'b'", "outside the data"});
-  check_refused([&] { nn::decode_safetensors({1, 2, 3}, "m"); }, {"too short"});
+  check_refused([&] { io::decode_safetensors(truncated, "m"); }, {"m: ", "tensor 'b'", "outside the data"});
+  check_refused([&] { io::decode_safetensors({1, 2, 3}, "m"); }, {"too short"});
   Bytes lying_length = good;
   lying_length[6] = 0x10;
-  check_refused([&] { nn::decode_safetensors(lying_length, "m"); }, {"header length", "larger than"});
+  check_refused([&] { io::decode_safetensors(lying_length, "m"); }, {"header length", "larger than"});
   const std::string a = R"("a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]})";
   const std::string b = R"("b":{"dtype":"F64","shape":[1,2],"data_offsets":[24,40]})";
   auto header = [](const std::string& body) { return "{" + body + "}"; };
-  check_refused([&] { nn::decode_safetensors(with_header(good, "{\"a\": [1,"), "m"); }, {"not valid JSON"});
-  check_refused([&] { nn::decode_safetensors(with_header(good, header(a + "," + a + "," + b)), "m"); },
+  check_refused([&] { io::decode_safetensors(with_header(good, "{\"a\": [1,"), "m"); }, {"not valid JSON"});
+  check_refused([&] { io::decode_safetensors(with_header(good, header(a + "," + a + "," + b)), "m"); },
                 {"names 'a' twice"});
-  check_refused([&] { nn::decode_safetensors(with_header(good, header(a)), "m"); }, {"16 bytes after the last"});
+  check_refused([&] { io::decode_safetensors(with_header(good, header(a)), "m"); }, {"16 bytes after the last"});
   check_refused(
       [&] {
-        nn::decode_safetensors(
+        io::decode_safetensors(
             with_header(good, header(R"("a":{"dtype":"I8","shape":[24],"data_offsets":[0,24]},)" + b)), "m");
       },
       {"tensor 'a'", "dtype I8 is not supported"});
   check_refused(
       [&] {
-        nn::decode_safetensors(
+        io::decode_safetensors(
             with_header(good, header(R"("a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,24]},)" + b)), "m");
       },
       {"tensor 'a'", "span 24 bytes", "needs 16"});
   check_refused(
       [&] {
-        nn::decode_safetensors(
+        io::decode_safetensors(
             with_header(good, header(a + R"(,"b":{"dtype":"F64","shape":[1,2],"data_offsets":[16,32]})")), "m");
       },
       {"tensor 'b'", "overlaps"});
   check_refused(
       [&] {
-        nn::decode_safetensors(
+        io::decode_safetensors(
             with_header(good, header(R"("a":{"dtype":"F32","shape":[2,1],"data_offsets":[0,8]},)" + b)), "m");
       },
       {"tensor 'b'", "gap"});
   check_refused(
       [&] {
-        nn::decode_safetensors(
+        io::decode_safetensors(
             with_header(good,
                         header(R"("a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,24]},)" + b)),
             "m");
@@ -207,9 +208,9 @@ BOOST_AUTO_TEST_CASE(model_files_round_trip_and_refuse_the_wrong_network) {
   const std::string dir = scratch_dir("model");
   const nn::Architecture arch = nn::Architecture::classifier(6, {4}, 3, nn::Activation::relu);
   const nn::MLP<tensor::Tensor<float>> model(arch, 5);
-  nn::save_model(dir + "/m.safetensors", model, {0.25, 2.0});
+  io::save_model(dir + "/m.safetensors", model, {0.25, 2.0});
   nn::Normalisation normalisation;
-  const auto loaded = nn::load_model<tensor::Tensor<double>>(dir + "/m.safetensors", &normalisation);
+  const auto loaded = io::load_model<tensor::Tensor<double>>(dir + "/m.safetensors", &normalisation);
   BOOST_TEST(loaded.architecture().sizes_text() == "6,4,3");
   BOOST_TEST(loaded.architecture().activations_text() == "relu,softmax");
   BOOST_TEST(normalisation.mean == 0.25);
@@ -218,29 +219,29 @@ BOOST_AUTO_TEST_CASE(model_files_round_trip_and_refuse_the_wrong_network) {
     BOOST_TEST(nn::values_of(loaded.parameters()[k]) == nn::values_of(model.parameters()[k]));
   }
 
-  nn::Safetensors file = nn::read_safetensors(dir + "/m.safetensors");
+  io::Safetensors file = io::read_safetensors(dir + "/m.safetensors");
   file.metadata["sizes"] = "6,5,3";
-  nn::write_safetensors(dir + "/wrong_shape.safetensors", file);
-  check_refused([&] { nn::load_model<tensor::Tensor<float>>(dir + "/wrong_shape.safetensors"); },
+  io::write_safetensors(dir + "/wrong_shape.safetensors", file);
+  check_refused([&] { io::load_model<tensor::Tensor<float>>(dir + "/wrong_shape.safetensors"); },
                 {"wrong_shape.safetensors", "tensor 'layers.0.weight' has shape (6x4)", "needs (6x5)"});
   file.metadata["sizes"] = "6,4,3";
   file.metadata["activations"] = "relu,swish";
-  nn::write_safetensors(dir + "/bad_activation.safetensors", file);
-  check_refused([&] { nn::load_model<tensor::Tensor<float>>(dir + "/bad_activation.safetensors"); },
+  io::write_safetensors(dir + "/bad_activation.safetensors", file);
+  check_refused([&] { io::load_model<tensor::Tensor<float>>(dir + "/bad_activation.safetensors"); },
                 {"unknown activation 'swish'"});
   file.metadata.erase("activations");
-  nn::write_safetensors(dir + "/no_activations.safetensors", file);
-  check_refused([&] { nn::load_model<tensor::Tensor<float>>(dir + "/no_activations.safetensors"); },
+  io::write_safetensors(dir + "/no_activations.safetensors", file);
+  check_refused([&] { io::load_model<tensor::Tensor<float>>(dir + "/no_activations.safetensors"); },
                 {"no 'activations' field"});
-  file = nn::read_safetensors(dir + "/m.safetensors");
+  file = io::read_safetensors(dir + "/m.safetensors");
   file.tensors.pop_back();
-  nn::write_safetensors(dir + "/missing.safetensors", file);
-  check_refused([&] { nn::load_model<tensor::Tensor<float>>(dir + "/missing.safetensors"); },
+  io::write_safetensors(dir + "/missing.safetensors", file);
+  check_refused([&] { io::load_model<tensor::Tensor<float>>(dir + "/missing.safetensors"); },
                 {"no tensor 'layers.1.bias'"});
-  file = nn::read_safetensors(dir + "/m.safetensors");
+  file = io::read_safetensors(dir + "/m.safetensors");
   file.tensors[0].values[3] = std::nan("");
-  nn::write_safetensors(dir + "/nan.safetensors", file);
-  check_refused([&] { nn::load_model<tensor::Tensor<float>>(dir + "/nan.safetensors"); },
+  io::write_safetensors(dir + "/nan.safetensors", file);
+  check_refused([&] { io::load_model<tensor::Tensor<float>>(dir + "/nan.safetensors"); },
                 {"'layers.0.weight' holds a non-finite value"});
 }
 
@@ -254,14 +255,14 @@ BOOST_AUTO_TEST_CASE(loading_writes_into_the_parameters_an_optimizer_already_hol
   const TensorF loss = cross_entropy(saved.logits(x), {1, 0});
   loss.backward();
   saved_adam.step();
-  nn::TrainingPosition position;
+  io::TrainingPosition position;
   position.rng_state = nn::Rng(3).state();
-  nn::save_checkpoint(dir + "/c.safetensors", saved, {0, 1}, saved_adam, position);
+  io::save_checkpoint(dir + "/c.safetensors", saved, {0, 1}, saved_adam, position);
 
   nn::MLP<TensorF> model(arch, 2);  // other weights, and an optimizer made before loading
   nn::Adam<TensorF> adam(model.parameters(), 0.01);
   const TensorF first_weight = model.parameters()[0];  // a handle taken before loading
-  nn::load_checkpoint(dir + "/c.safetensors", model, adam);
+  io::load_checkpoint(dir + "/c.safetensors", model, adam);
   for (std::size_t k = 0; k < 4; ++k) {
     BOOST_TEST(nn::values_of(model.parameters()[k]) == nn::values_of(saved.parameters()[k]));
   }
@@ -281,21 +282,21 @@ BOOST_AUTO_TEST_CASE(loading_writes_into_the_parameters_an_optimizer_already_hol
   }
 
   // A value float32 cannot hold is refused before anything is written.
-  nn::Safetensors file = nn::read_safetensors(dir + "/c.safetensors");
-  for (nn::StoredTensor& t : file.tensors) {
+  io::Safetensors file = io::read_safetensors(dir + "/c.safetensors");
+  for (io::StoredTensor& t : file.tensors) {
     if (t.name == "layers.1.bias") {
       t.dtype = "F64";
       t.values[1] = 1e39;
     }
   }
-  nn::write_safetensors(dir + "/huge.safetensors", file);
+  io::write_safetensors(dir + "/huge.safetensors", file);
   const std::vector<double> before = nn::values_of(model.parameters()[0]);
-  check_refused([&] { nn::load_model<TensorF>(dir + "/huge.safetensors"); },
+  check_refused([&] { io::load_model<TensorF>(dir + "/huge.safetensors"); },
                 {"huge.safetensors", "tensor 'layers.1.bias' holds 1e+39, which is not a finite float32"});
-  check_refused([&] { nn::load_checkpoint(dir + "/huge.safetensors", model, adam); },
+  check_refused([&] { io::load_checkpoint(dir + "/huge.safetensors", model, adam); },
                 {"huge.safetensors", "not a finite float32"});
   BOOST_TEST(nn::values_of(model.parameters()[0]) == before);
-  BOOST_TEST(nn::load_model<tensor::Tensor<double>>(dir + "/huge.safetensors").parameters()[3].value(0, 1) == 1e39);
+  BOOST_TEST(io::load_model<tensor::Tensor<double>>(dir + "/huge.safetensors").parameters()[3].value(0, 1) == 1e39);
 }
 
 // Inputs the fuzzers once broke the readers with (fuzz/regressions/<reader>-<what>): each must now
@@ -305,18 +306,18 @@ BOOST_AUTO_TEST_CASE(fuzzer_findings_stay_fixed) {
   std::size_t checked = 0;
   for (const auto& entry : fs::directory_iterator(std::string(BACKPROP_SOURCE_DIR) + "/fuzz/regressions")) {
     const std::string name = entry.path().filename().string();
-    const Bytes bytes = nn::read_file(entry.path().string());
+    const Bytes bytes = io::read_file(entry.path().string());
     try {
       if (name.rfind("image-", 0) == 0) {
-        nn::decode_gray_image(bytes, name);
+        vision::decode_gray_image(bytes, name);
       } else if (name.rfind("idx-", 0) == 0) {
-        nn::parse_idx(nn::gunzip_if_compressed(bytes, name), name);
+        io::parse_idx(io::gunzip_if_compressed(bytes, name), name);
       } else if (name.rfind("safetensors-", 0) == 0) {
-        nn::decode_safetensors(bytes, name);
+        io::decode_safetensors(bytes, name);
       } else {
         BOOST_ERROR("regression input " << name << " does not say which reader it is for");
       }
-    } catch (const nn::InputError& error) {
+    } catch (const io::InputError& error) {
       BOOST_TEST_MESSAGE(name << ": " << error.what());
     }
     ++checked;
@@ -343,16 +344,16 @@ BOOST_AUTO_TEST_CASE(image_data_that_inflates_past_its_size_is_refused) {
   packed.resize(packed_size);
   chunk("IDAT", packed);
   chunk("IEND", {});
-  check_refused([&] { nn::decode_gray_image(png, "bomb.png"); },
+  check_refused([&] { vision::decode_gray_image(png, "bomb.png"); },
                 {"bomb.png", "needs more memory than the 8x8 pixels it declares"});
 }
 
 BOOST_AUTO_TEST_CASE(atomic_write_replaces_whole_files_only) {
   const std::string dir = scratch_dir("atomic");
-  nn::write_file_atomically(dir + "/f", Bytes{1, 2, 3});
-  nn::write_file_atomically(dir + "/f", Bytes{4, 5});
-  BOOST_TEST((nn::read_file(dir + "/f") == Bytes{4, 5}));
-  BOOST_CHECK_THROW(nn::write_file_atomically(dir + "/no/such/dir/f", Bytes{1}), std::runtime_error);
+  io::write_file_atomically(dir + "/f", Bytes{1, 2, 3});
+  io::write_file_atomically(dir + "/f", Bytes{4, 5});
+  BOOST_TEST((io::read_file(dir + "/f") == Bytes{4, 5}));
+  BOOST_CHECK_THROW(io::write_file_atomically(dir + "/no/such/dir/f", Bytes{1}), std::runtime_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

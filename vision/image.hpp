@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace nn {
+namespace vision {
 
 struct GrayImage {
   std::size_t width = 0, height = 0;
@@ -16,7 +16,7 @@ struct GrayImage {
 // Largest image accepted, in pixels: checked from the header before anything is decoded.
 constexpr std::size_t max_image_pixels = std::size_t{1} << 26;  // e.g. 8192 x 8192
 
-// Decodes `path` to grayscale (colour is converted by luminance). Throws InputError naming the
+// Decodes `path` to grayscale (colour is converted by luminance). Throws io::InputError naming the
 // file when it cannot be read, is not an image, is corrupt or is too large.
 GrayImage read_gray_image(const std::string& path);
 
@@ -24,4 +24,4 @@ GrayImage read_gray_image(const std::string& path);
 GrayImage decode_gray_image(const std::vector<std::uint8_t>& bytes, const std::string& name,
                             std::size_t max_pixels = max_image_pixels);
 
-}  // namespace nn
+}  // namespace vision

@@ -8,11 +8,11 @@
 #include <string>
 #include <type_traits>
 
-#include "nn/input_error.hpp"
-#include "nn/model_file.hpp"
+#include "io/input_error.hpp"
+#include "io/model_file.hpp"
 #include "nn/optimizer.hpp"
 
-namespace nn {
+namespace io {
 
 struct TrainingPosition {
   int epoch = 1;                              // the epoch to continue, from 1
@@ -28,12 +28,12 @@ void add_position(const TrainingPosition& position, std::map<std::string, std::s
 TrainingPosition position_from(const Safetensors& file, const std::string& where);
 
 template <class M>
-void save_checkpoint(const std::string& path, const MLP<M>& model, const Normalisation& normalisation,
-                     const Optimizer<M>& optimizer, const TrainingPosition& position) {
-  using Scalar = typename Engine<M>::Scalar;
+void save_checkpoint(const std::string& path, const nn::MLP<M>& model, const nn::Normalisation& normalisation,
+                     const nn::Optimizer<M>& optimizer, const TrainingPosition& position) {
+  using Scalar = typename nn::Engine<M>::Scalar;
   Safetensors file;
   file.metadata = model_metadata({model.architecture(), normalisation});
-  const typename Optimizer<M>::State state = optimizer.state();
+  const typename nn::Optimizer<M>::State state = optimizer.state();
   add_position(position, file.metadata);
   file.metadata["checkpoint_optimizer_steps"] = std::to_string(state.steps);
   add_parameters(model, file);
@@ -54,8 +54,8 @@ void save_checkpoint(const std::string& path, const MLP<M>& model, const Normali
 // same kind, over model.parameters()), writing into their existing parameters and state.
 // Throws InputError naming the file and the mismatch.
 template <class M>
-TrainingPosition load_checkpoint(const std::string& path, MLP<M>& model, Optimizer<M>& optimizer,
-                                 Normalisation* normalisation = nullptr) {
+TrainingPosition load_checkpoint(const std::string& path, nn::MLP<M>& model, nn::Optimizer<M>& optimizer,
+                                 nn::Normalisation* normalisation = nullptr) {
   const Safetensors file = read_safetensors(path);
   const ModelHeader header = model_header(file, path);
   check_model_tensors(file, header, path);
@@ -67,7 +67,7 @@ TrainingPosition load_checkpoint(const std::string& path, MLP<M>& model, Optimiz
   }
   TrainingPosition position = position_from(file, path);
   const std::vector<std::string> names = model.parameter_names();
-  typename Optimizer<M>::State state;
+  typename nn::Optimizer<M>::State state;
   state.slots.resize(names.size());
   for (const StoredTensor& t : file.tensors) {
     for (std::size_t k = 0; k < names.size(); ++k) {
@@ -87,4 +87,4 @@ TrainingPosition load_checkpoint(const std::string& path, MLP<M>& model, Optimiz
   return position;
 }
 
-}  // namespace nn
+}  // namespace io

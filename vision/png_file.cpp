@@ -1,14 +1,14 @@
-#include "nn/png_file.hpp"
+#include "vision/png_file.hpp"
 
 #include <stdexcept>
 
-#include "nn/file_io.hpp"
+#include "io/file_io.hpp"
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STBI_WRITE_NO_STDIO  // encoded to memory, then written atomically
 #include <stb_image_write.h>
 
-namespace nn {
+namespace vision {
 namespace {
 
 void append_bytes(void* context, void* data, int size) {
@@ -30,7 +30,7 @@ void write_png(const std::string& path, std::size_t width, std::size_t height, i
                              pixels.data(), static_cast<int>(width) * channels) == 0) {
     throw std::runtime_error(path + ": PNG encoding failed");
   }
-  write_file_atomically(path, encoded);
+  io::write_file_atomically(path, encoded);
 }
 
-}  // namespace nn
+}  // namespace vision

@@ -1,12 +1,12 @@
-#include "nn/model_file.hpp"
+#include "io/model_file.hpp"
 
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 
-#include "nn/input_error.hpp"
+#include "io/input_error.hpp"
 
-namespace nn {
+namespace io {
 namespace {
 
 constexpr const char* model_format = "backprop.mlp";
@@ -74,7 +74,7 @@ ModelHeader model_header(const Safetensors& file, const std::string& where) {
   }
   try {
     for (const std::string& name : split_commas(field(file, "activations", where))) {
-      header.architecture.activations.push_back(parse_activation(name));
+      header.architecture.activations.push_back(nn::parse_activation(name));
     }
     header.architecture.validate();
   } catch (const std::invalid_argument& error) {
@@ -91,7 +91,7 @@ ModelHeader model_header(const Safetensors& file, const std::string& where) {
 }
 
 void check_model_tensors(const Safetensors& file, const ModelHeader& header, const std::string& where) {
-  const Architecture& a = header.architecture;
+  const nn::Architecture& a = header.architecture;
   std::size_t expected_count = 0;
   for (std::size_t k = 0; k + 1 < a.sizes.size(); ++k) {
     const std::string layer = "layers." + std::to_string(k);
@@ -126,4 +126,4 @@ void check_model_tensors(const Safetensors& file, const ModelHeader& header, con
   }
 }
 
-}  // namespace nn
+}  // namespace io

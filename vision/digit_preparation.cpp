@@ -1,13 +1,13 @@
-#include "nn/digit_preparation.hpp"
+#include "vision/digit_preparation.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <vector>
 
-#include "nn/input_error.hpp"
+#include "io/input_error.hpp"
 
-namespace nn {
+namespace vision {
 namespace {
 
 using Histogram = std::array<std::size_t, 256>;
@@ -147,12 +147,12 @@ PreparedDigit prepare_digit(const GrayImage& picture, Invert invert, const std::
   Histogram histogram{};  // of ink levels (raw, or inverted)
   for (int v = 0; v < 256; ++v) histogram[digit.inverted ? 255 - v : v] = raw[v];
   const int threshold = otsu_threshold(histogram, pixels.size());
-  if (threshold < 0) input_error(name, "blank image: no ink stands out from the background (one uniform level)");
+  if (threshold < 0) io::input_error(name, "blank image: no ink stands out from the background (one uniform level)");
   const int background = median_level(histogram, 0, threshold);
   const int ink_level = median_level(histogram, threshold + 1, 255);
   if (ink_level - background < min_contrast) {
-    input_error(name, "blank image: no ink stands out from the background (contrast " +
-                          std::to_string(ink_level - background) + " of 255)");
+    io::input_error(name, "blank image: no ink stands out from the background (contrast " +
+                              std::to_string(ink_level - background) + " of 255)");
   }
   std::array<float, 256> level{};  // by raw level: 0 background ... 1 ink
   std::array<bool, 256> is_ink{};  // by raw level: on the ink side of Otsu's split
@@ -235,8 +235,8 @@ PreparedDigit prepare_digit(const GrayImage& picture, Invert invert, const std::
 
 PreparedDigit digit_as_is(const GrayImage& picture, Invert invert, const std::string& name) {
   if (picture.width != digit_side || picture.height != digit_side) {
-    input_error(name, "image is " + std::to_string(picture.width) + "x" + std::to_string(picture.height) +
-                          ", but taken as is it must be 28x28 like MNIST's digits");
+    io::input_error(name, "image is " + std::to_string(picture.width) + "x" + std::to_string(picture.height) +
+                              ", but taken as is it must be 28x28 like MNIST's digits");
   }
   PreparedDigit digit;
   digit.inverted = should_invert(picture, histogram_of(picture), invert);
@@ -246,4 +246,4 @@ PreparedDigit digit_as_is(const GrayImage& picture, Invert invert, const std::st
   return digit;
 }
 
-}  // namespace nn
+}  // namespace vision

@@ -11,17 +11,17 @@
 #include <string>
 #include <type_traits>
 
-#include "nn/input_error.hpp"
+#include "io/input_error.hpp"
+#include "io/safetensors.hpp"
 #include "nn/mlp.hpp"
 #include "nn/normalisation.hpp"
-#include "nn/safetensors.hpp"
 
-namespace nn {
+namespace io {
 
 // What a model file describes besides its weights.
 struct ModelHeader {
-  Architecture architecture;
-  Normalisation normalisation;
+  nn::Architecture architecture;
+  nn::Normalisation normalisation;
 };
 
 // The metadata for `header`, and back. model_header throws InputError naming `where` and the
@@ -36,15 +36,15 @@ void check_model_tensors(const Safetensors& file, const ModelHeader& header, con
 // The model's parameters as tensors layers.K.weight and layers.K.bias, in its engine's dtype.
 // Model files and checkpoints both store the parameters through this.
 template <class M>
-void add_parameters(const MLP<M>& model, Safetensors& file) {
-  using Scalar = typename Engine<M>::Scalar;
+void add_parameters(const nn::MLP<M>& model, Safetensors& file) {
+  using Scalar = typename nn::Engine<M>::Scalar;
   const std::vector<M> params = model.parameters();
   const std::vector<std::string> names = model.parameter_names();
   for (std::size_t k = 0; k < params.size(); ++k) {
     file.tensors.push_back({names[k],
                             std::is_same<Scalar, float>::value ? "F32" : "F64",
                             {params[k].rows(), params[k].cols()},
-                            values_of(params[k])});
+                            nn::values_of(params[k])});
   }
 }
 
@@ -53,8 +53,8 @@ void add_parameters(const MLP<M>& model, Safetensors& file) {
 // must have passed check_model_tensors for the model's architecture. Throws InputError naming
 // `where` and the tensor if a value does not fit the engine's number type (1e39 in float).
 template <class M>
-void load_parameters(const Safetensors& file, const std::string& where, MLP<M>& model) {
-  using Scalar = typename Engine<M>::Scalar;
+void load_parameters(const Safetensors& file, const std::string& where, nn::MLP<M>& model) {
+  using Scalar = typename nn::Engine<M>::Scalar;
   const std::vector<M> params = model.parameters();
   const std::vector<std::string> names = model.parameter_names();
   std::vector<const StoredTensor*> stored(params.size());
@@ -74,12 +74,12 @@ void load_parameters(const Safetensors& file, const std::string& where, MLP<M>& 
   }
   for (std::size_t k = 0; k < params.size(); ++k) {
     const std::vector<double>& values = stored[k]->values;
-    Engine<M>::update(params[k], [&](std::size_t i, Scalar& p, Scalar) { p = static_cast<Scalar>(values[i]); });
+    nn::Engine<M>::update(params[k], [&](std::size_t i, Scalar& p, Scalar) { p = static_cast<Scalar>(values[i]); });
   }
 }
 
 template <class M>
-void save_model(const std::string& path, const MLP<M>& model, const Normalisation& normalisation) {
+void save_model(const std::string& path, const nn::MLP<M>& model, const nn::Normalisation& normalisation) {
   Safetensors file;
   file.metadata = model_metadata({model.architecture(), normalisation});
   add_parameters(model, file);
@@ -88,14 +88,14 @@ void save_model(const std::string& path, const MLP<M>& model, const Normalisatio
 
 // Rebuilds a model from a file written by save_model (any dtype, any engine).
 template <class M>
-MLP<M> load_model(const std::string& path, Normalisation* normalisation = nullptr) {
+nn::MLP<M> load_model(const std::string& path, nn::Normalisation* normalisation = nullptr) {
   const Safetensors file = read_safetensors(path);
   const ModelHeader header = model_header(file, path);
   check_model_tensors(file, header, path);
-  MLP<M> model(header.architecture, /*seed=*/0);
+  nn::MLP<M> model(header.architecture, /*seed=*/0);
   load_parameters(file, path, model);
   if (normalisation != nullptr) *normalisation = header.normalisation;
   return model;
 }
 
-}  // namespace nn
+}  // namespace io

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace nn {
+namespace io {
 
 class InputError : public std::runtime_error {
  public:
@@ -17,4 +17,4 @@ class InputError : public std::runtime_error {
   throw InputError(where + ": " + what);
 }
 
-}  // namespace nn
+}  // namespace io

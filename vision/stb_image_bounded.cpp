@@ -3,11 +3,11 @@
 // compressed stream that inflates without end -- cannot make it allocate more than the image
 // it declares needs. stb_image treats a refused allocation as an ordinary decoding error.
 
-#include "nn/stb_image_bounded.hpp"
+#include "vision/stb_image_bounded.hpp"
 
 #include <cstdlib>
 
-namespace nn::detail {
+namespace vision::detail {
 namespace {
 
 thread_local std::size_t allocation_limit = 0;  // 0: no decode in progress, no limit
@@ -20,10 +20,10 @@ void* bounded_realloc(void* pointer, std::size_t size) {
 }
 
 }  // namespace
-}  // namespace nn::detail
+}  // namespace vision::detail
 
-#define STBI_MALLOC(size) nn::detail::bounded_malloc(size)
-#define STBI_REALLOC(pointer, size) nn::detail::bounded_realloc(pointer, size)
+#define STBI_MALLOC(size) vision::detail::bounded_malloc(size)
+#define STBI_REALLOC(pointer, size) vision::detail::bounded_realloc(pointer, size)
 #define STBI_FREE(pointer) std::free(pointer)
 #define STBI_NO_STDIO  // images come from memory only
 // PNG, BMP and binary PGM/PPM. Not JPEG: the fuzzer found memory errors in this stb_image
@@ -35,9 +35,9 @@ void* bounded_realloc(void* pointer, std::size_t size) {
 #define STB_IMAGE_IMPLEMENTATION
 #include <stb_image.h>
 
-namespace nn::detail {
+namespace vision::detail {
 
 StbAllocationLimit::StbAllocationLimit(std::size_t bytes) { allocation_limit = bytes; }
 StbAllocationLimit::~StbAllocationLimit() { allocation_limit = 0; }
 
-}  // namespace nn::detail
+}  // namespace vision::detail

@@ -4,7 +4,7 @@
 
 #include <cstddef>
 
-namespace nn::detail {
+namespace vision::detail {
 
 // While alive, no single allocation by stb_image on this thread may exceed `bytes`.
 class StbAllocationLimit {
@@ -15,4 +15,4 @@ class StbAllocationLimit {
   StbAllocationLimit& operator=(const StbAllocationLimit&) = delete;
 };
 
-}  // namespace nn::detail
+}  // namespace vision::detail

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace nn {
+namespace io {
 
 struct StoredTensor {
   std::string name;                // e.g. "layers.0.weight"
@@ -40,4 +40,4 @@ void write_safetensors(const std::string& path, const Safetensors& file);
 // read_file + decode_safetensors.
 Safetensors read_safetensors(const std::string& path);
 
-}  // namespace nn
+}  // namespace io

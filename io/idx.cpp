@@ -1,11 +1,11 @@
-#include "nn/idx.hpp"
+#include "io/idx.hpp"
 
 #include <cstdio>
 
-#include "nn/file_io.hpp"
-#include "nn/input_error.hpp"
+#include "io/file_io.hpp"
+#include "io/input_error.hpp"
 
-namespace nn {
+namespace io {
 namespace {
 
 constexpr std::uint8_t unsigned_byte_type = 0x08;
@@ -65,4 +65,4 @@ IdxArray parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& na
 
 IdxArray read_idx(const std::string& path) { return parse_idx(read_file(path), path); }
 
-}  // namespace nn
+}  // namespace io

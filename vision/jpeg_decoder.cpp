@@ -1,4 +1,4 @@
-#include "nn/jpeg_decoder.hpp"
+#include "vision/jpeg_decoder.hpp"
 
 // clang-format off
 #include <cstdio>  // jpeglib.h needs FILE and size_t declared first
@@ -7,9 +7,9 @@
 #include <jerror.h>
 // clang-format on
 
-#include "nn/input_error.hpp"
+#include "io/input_error.hpp"
 
-namespace nn::detail {
+namespace vision::detail {
 namespace {
 
 // libjpeg reports errors through a callback that must not return; it jumps back here instead.
@@ -102,16 +102,16 @@ GrayImage decode_jpeg_gray(const std::vector<std::uint8_t>& bytes, const std::st
   decoder.errors.manager.emit_message = note_warning;
   decoder.progress.progress_monitor = limit_scans;
   const DecoderGuard guard{decoder};
-  auto corrupt = [&] { input_error(name, std::string("corrupt JPEG (") + decoder.errors.message + ")"); };
+  auto corrupt = [&] { io::input_error(name, std::string("corrupt JPEG (") + decoder.errors.message + ")"); };
 
   if (!read_header(decoder, bytes)) corrupt();
   const std::size_t width = decoder.info.image_width, height = decoder.info.image_height;
   if (width == 0 || height == 0 || width * height > max_pixels) {
-    input_error(name, "image of " + std::to_string(width) + "x" + std::to_string(height) + " pixels is " +
-                          (width * height == 0 ? "empty" : "too large"));
+    io::input_error(name, "image of " + std::to_string(width) + "x" + std::to_string(height) + " pixels is " +
+                              (width * height == 0 ? "empty" : "too large"));
   }
   if (decoder.info.jpeg_color_space == JCS_CMYK || decoder.info.jpeg_color_space == JCS_YCCK) {
-    input_error(name, "CMYK JPEGs are not supported (save it as RGB or grayscale)");
+    io::input_error(name, "CMYK JPEGs are not supported (save it as RGB or grayscale)");
   }
   GrayImage image;
   image.width = width;
@@ -119,9 +119,9 @@ GrayImage decode_jpeg_gray(const std::vector<std::uint8_t>& bytes, const std::st
   image.pixels.resize(width * height);
   if (!read_pixels(decoder, image.pixels.data())) corrupt();
   if (decoder.errors.damage[0] != '\0') {
-    input_error(name, std::string("corrupt or truncated JPEG (") + decoder.errors.damage + ")");
+    io::input_error(name, std::string("corrupt or truncated JPEG (") + decoder.errors.damage + ")");
   }
   return image;
 }
 
-}  // namespace nn::detail
+}  // namespace vision::detail

@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <string>
 
-#include "nn/image.hpp"
+#include "vision/image.hpp"
 
-namespace nn {
+namespace vision {
 
 // Whether the picture's ink is dark on a light background and must be inverted.
 enum class Invert { automatic, yes, no };
@@ -39,10 +39,10 @@ struct PreparedDigit {
 //      when enlarging) maps the box to at most 20x20, with the centre of mass, measured on the
 //      full-resolution picture, landing on the centre of pixel (14, 14), where MNIST put it.
 //   5. Levels are stretched so the darkest ink is 255.
-// Throws InputError naming `name` for a blank picture (no ink distinguishable from background).
+// Throws io::InputError naming `name` for a blank picture (no ink distinguishable from background).
 PreparedDigit prepare_digit(const GrayImage& picture, Invert invert, const std::string& name);
 
 // A picture already prepared like MNIST (28x28, white on black unless inverted), taken as is.
 PreparedDigit digit_as_is(const GrayImage& picture, Invert invert, const std::string& name);
 
-}  // namespace nn
+}  // namespace vision

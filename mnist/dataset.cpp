@@ -1,11 +1,11 @@
-#include "nn/mnist.hpp"
+#include "mnist/dataset.hpp"
 
 #include <sys/stat.h>
 
-#include "nn/idx.hpp"
-#include "nn/input_error.hpp"
+#include "io/idx.hpp"
+#include "io/input_error.hpp"
 
-namespace nn {
+namespace mnist {
 namespace {
 
 bool is_file(const std::string& path) {
@@ -33,25 +33,25 @@ Dataset load_mnist(const std::string& dir, Split split, std::size_t limit) {
   const std::string images_path = find_mnist_file(dir, split, "images");
   const std::string labels_path = find_mnist_file(dir, split, "labels");
   if (images_path.empty() || labels_path.empty()) {
-    input_error(dir, "no MNIST " + split_name + " " + (images_path.empty() ? "images" : "labels") +
-                         " file (looked for " + split_name + "-" +
-                         (images_path.empty() ? "images-idx3" : "labels-idx1") +
-                         "-ubyte and its common spellings, optionally .gz); run scripts/fetch-mnist");
+    io::input_error(dir, "no MNIST " + split_name + " " + (images_path.empty() ? "images" : "labels") +
+                             " file (looked for " + split_name + "-" +
+                             (images_path.empty() ? "images-idx3" : "labels-idx1") +
+                             "-ubyte and its common spellings, optionally .gz); run scripts/fetch-mnist");
   }
-  const IdxArray images = read_idx(images_path);
-  const IdxArray labels = read_idx(labels_path);
+  const io::IdxArray images = io::read_idx(images_path);
+  const io::IdxArray labels = io::read_idx(labels_path);
   if (images.dims.size() != 3) {
-    input_error(images_path,
-                "expected 3 dimensions (count x rows x cols), found " + std::to_string(images.dims.size()));
+    io::input_error(images_path,
+                    "expected 3 dimensions (count x rows x cols), found " + std::to_string(images.dims.size()));
   }
   if (labels.dims.size() != 1) {
-    input_error(labels_path, "expected 1 dimension (count), found " + std::to_string(labels.dims.size()));
+    io::input_error(labels_path, "expected 1 dimension (count), found " + std::to_string(labels.dims.size()));
   }
   if (images.dims[0] != labels.dims[0]) {
-    input_error(labels_path, std::to_string(labels.dims[0]) + " labels for " + std::to_string(images.dims[0]) +
-                                 " images in " + images_path);
+    io::input_error(labels_path, std::to_string(labels.dims[0]) + " labels for " + std::to_string(images.dims[0]) +
+                                     " images in " + images_path);
   }
-  if (images.dims[1] == 0 || images.dims[2] == 0) input_error(images_path, "images have no pixels");
+  if (images.dims[1] == 0 || images.dims[2] == 0) io::input_error(images_path, "images have no pixels");
 
   Dataset data;
   data.rows = images.dims[1];
@@ -61,8 +61,8 @@ Dataset load_mnist(const std::string& dir, Split split, std::size_t limit) {
   data.labels.resize(data.count);
   for (std::size_t i = 0; i < data.count; ++i) {
     if (labels.values[i] > 9) {
-      input_error(labels_path, "label " + std::to_string(labels.values[i]) + " at index " + std::to_string(i) +
-                                   " is not a digit 0-9");
+      io::input_error(labels_path, "label " + std::to_string(labels.values[i]) + " at index " + std::to_string(i) +
+                                       " is not a digit 0-9");
     }
     data.labels[i] = labels.values[i];
   }
@@ -71,4 +71,4 @@ Dataset load_mnist(const std::string& dir, Split split, std::size_t limit) {
   return data;
 }
 
-}  // namespace nn
+}  // namespace mnist

@@ -1,4 +1,4 @@
-#include "nn/safetensors.hpp"
+#include "io/safetensors.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -6,10 +6,10 @@
 #include <set>
 #include <stdexcept>
 
-#include "nn/file_io.hpp"
-#include "nn/input_error.hpp"
+#include "io/file_io.hpp"
+#include "io/input_error.hpp"
 
-namespace nn {
+namespace io {
 namespace {
 
 using json = nlohmann::json;
@@ -211,4 +211,4 @@ void write_safetensors(const std::string& path, const Safetensors& file) {
 
 Safetensors read_safetensors(const std::string& path) { return decode_safetensors(read_file(path), path); }
 
-}  // namespace nn
+}  // namespace io

@@ -1,12 +1,12 @@
-#include "nn/image_headers.hpp"
+#include "vision/image_headers.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 
-#include "nn/input_error.hpp"
+#include "io/input_error.hpp"
 
-namespace nn::detail {
+namespace vision::detail {
 namespace {
 
 std::uint32_t big_endian_u32(const std::uint8_t* p) {
@@ -15,8 +15,8 @@ std::uint32_t big_endian_u32(const std::uint8_t* p) {
 
 void check_size(std::uint64_t width, std::uint64_t height, const std::string& name, std::size_t max_pixels) {
   if (width == 0 || height == 0 || width * height > max_pixels) {
-    input_error(name, "image of " + std::to_string(width) + "x" + std::to_string(height) + " pixels is " +
-                          (width * height == 0 ? "empty" : "too large"));
+    io::input_error(name, "image of " + std::to_string(width) + "x" + std::to_string(height) + " pixels is " +
+                              (width * height == 0 ? "empty" : "too large"));
   }
 }
 
@@ -33,8 +33,8 @@ void check_png(const std::vector<std::uint8_t>& bytes, const std::string& name, 
   for (std::size_t at = 8; at + 12 <= bytes.size();) {
     const std::uint64_t length = big_endian_u32(&bytes[at]);
     if (length > bytes.size() - at - 12) {
-      input_error(name, "PNG chunk " + std::string(reinterpret_cast<const char*>(&bytes[at + 4]), 4) + " claims " +
-                            std::to_string(length) + " bytes, more than the file holds (truncated)");
+      io::input_error(name, "PNG chunk " + std::string(reinterpret_cast<const char*>(&bytes[at + 4]), 4) + " claims " +
+                                std::to_string(length) + " bytes, more than the file holds (truncated)");
     }
     at += 12 + length;
   }
@@ -61,7 +61,7 @@ void check_pnm(const std::vector<std::uint8_t>& bytes, const std::string& name, 
     std::uint64_t value = 0;
     int digits = 0;
     while (!at_end() && c >= '0' && c <= '9') {
-      if (++digits > 9) input_error(name, "PGM/PPM header has a number too long to be a size or maxval");
+      if (++digits > 9) io::input_error(name, "PGM/PPM header has a number too long to be a size or maxval");
       value = value * 10 + static_cast<std::uint64_t>(c - '0');
       c = next();
     }
@@ -75,12 +75,12 @@ void check_pnm(const std::vector<std::uint8_t>& bytes, const std::string& name, 
   const std::uint64_t maxval = read_number();
   check_size(width, height, name, max_pixels);
   if (maxval == 0 || maxval > 255) {
-    input_error(name, "PGM/PPM maxval " + std::to_string(maxval) + " is not supported (8-bit images: 1-255)");
+    io::input_error(name, "PGM/PPM maxval " + std::to_string(maxval) + " is not supported (8-bit images: 1-255)");
   }
   const std::uint64_t needed = width * height * (bytes[1] == '6' ? 3 : 1);
   if (bytes.size() - std::min(at, bytes.size()) < needed) {
-    input_error(name, "PGM/PPM data is truncated: " + std::to_string(width) + "x" + std::to_string(height) +
-                          " pixels need " + std::to_string(needed) + " bytes");
+    io::input_error(name, "PGM/PPM data is truncated: " + std::to_string(width) + "x" + std::to_string(height) +
+                              " pixels need " + std::to_string(needed) + " bytes");
   }
 }
 
@@ -90,7 +90,7 @@ std::uint32_t little_endian_u32(const std::uint8_t* p) {
 
 // The BMP's size from its info header (a negative height means rows stored top-down).
 void check_bmp(const std::vector<std::uint8_t>& bytes, const std::string& name, std::size_t max_pixels) {
-  if (bytes.size() < 26) input_error(name, "BMP header is truncated");
+  if (bytes.size() < 26) io::input_error(name, "BMP header is truncated");
   const std::uint32_t header_size = little_endian_u32(&bytes[14]);
   if (header_size == 12) {  // OS/2 1.x: 16-bit unsigned sizes
     check_size(bytes[18] | (bytes[19] << 8), bytes[20] | (bytes[21] << 8), name, max_pixels);
@@ -115,4 +115,4 @@ void check_image_header(const std::vector<std::uint8_t>& bytes, const std::strin
   }
 }
 
-}  // namespace nn::detail
+}  // namespace vision::detail

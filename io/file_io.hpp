@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace nn {
+namespace io {
 
 // The file's bytes; a gzip file (by its magic number) is decompressed. Never allocates more
 // than the file holds (raw) or than its data inflates to, up to `max_bytes`; throws InputError
@@ -23,4 +23,4 @@ std::vector<std::uint8_t> gunzip_if_compressed(std::vector<std::uint8_t> bytes, 
 // Throws std::runtime_error naming the path on failure (and removes the temporary file).
 void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes);
 
-}  // namespace nn
+}  // namespace io

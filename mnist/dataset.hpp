@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace nn {
+namespace mnist {
 
 struct Dataset {
   std::size_t count = 0;
@@ -24,11 +24,11 @@ enum class Split { train, test };
 
 // Loads a split from `dir`, taking the first `limit` samples when limit > 0. Accepts the
 // common spellings of the file names (train-images-idx3-ubyte, train-images.idx3-ubyte, with
-// or without .gz; t10k-... for the test split). Throws InputError naming the file and the
+// or without .gz; t10k-... for the test split). Throws io::InputError naming the file and the
 // problem: missing, malformed, image and label counts that differ, a label outside 0-9.
 Dataset load_mnist(const std::string& dir, Split split, std::size_t limit = 0);
 
 // The file of `kind` ("images" or "labels") for `split` in `dir`, or "" if none exists.
 std::string find_mnist_file(const std::string& dir, Split split, const std::string& kind);
 
-}  // namespace nn
+}  // namespace mnist

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace nn {
+namespace io {
 
 struct IdxArray {
   std::vector<std::uint32_t> dims;   // e.g. {60000, 28, 28}
@@ -21,4 +21,4 @@ IdxArray read_idx(const std::string& path);
 // The same on bytes already in memory; `name` is used in messages.
 IdxArray parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& name);
 
-}  // namespace nn
+}  // namespace io

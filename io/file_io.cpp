@@ -1,4 +1,4 @@
-#include "nn/file_io.hpp"
+#include "io/file_io.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,9 +10,9 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "nn/input_error.hpp"
+#include "io/input_error.hpp"
 
-namespace nn {
+namespace io {
 namespace {
 
 bool is_gzip(const std::vector<std::uint8_t>& bytes) {
@@ -107,4 +107,4 @@ void write_file_atomically(const std::string& path, const std::vector<std::uint8
   if (std::rename(temporary.c_str(), path.c_str()) != 0) fail("cannot rename the temporary file into place");
 }
 
-}  // namespace nn
+}  // namespace io

@@ -1,34 +1,34 @@
-#include "nn/image.hpp"
+#include "vision/image.hpp"
 
 #include <stb_image.h>
 
 #include <cstdlib>
 #include <memory>
 
-#include "nn/file_io.hpp"
-#include "nn/image_headers.hpp"
-#include "nn/input_error.hpp"
-#include "nn/jpeg_decoder.hpp"
-#include "nn/stb_image_bounded.hpp"
+#include "io/file_io.hpp"
+#include "io/input_error.hpp"
+#include "vision/image_headers.hpp"
+#include "vision/jpeg_decoder.hpp"
+#include "vision/stb_image_bounded.hpp"
 
-namespace nn {
+namespace vision {
 
 GrayImage read_gray_image(const std::string& path) {
-  return decode_gray_image(read_file(path, std::size_t{1} << 28), path);
+  return decode_gray_image(io::read_file(path, std::size_t{1} << 28), path);
 }
 
 GrayImage decode_gray_image(const std::vector<std::uint8_t>& bytes, const std::string& path, std::size_t max_pixels) {
-  if (bytes.empty()) input_error(path, "empty file");
+  if (bytes.empty()) io::input_error(path, "empty file");
   if (detail::is_jpeg(bytes)) return detail::decode_jpeg_gray(bytes, path, max_pixels);
   detail::check_image_header(bytes, path, max_pixels);
   const auto size = static_cast<int>(bytes.size());
   int width = 0, height = 0, channels = 0;
   if (stbi_info_from_memory(bytes.data(), size, &width, &height, &channels) == 0) {
-    input_error(path, std::string("not a readable image (") + stbi_failure_reason() + ")");
+    io::input_error(path, std::string("not a readable image (") + stbi_failure_reason() + ")");
   }
   height = std::abs(height);  // stb_image reports a top-down BMP's height as stored: negative
   if (width <= 0 || height <= 0 || static_cast<std::size_t>(width) * static_cast<std::size_t>(height) > max_pixels) {
-    input_error(path, "image of " + std::to_string(width) + "x" + std::to_string(height) + " pixels is too large");
+    io::input_error(path, "image of " + std::to_string(width) + "x" + std::to_string(height) + " pixels is too large");
   }
   // The largest buffer a genuine image of this size needs: 16-bit samples, 4 channels, plus a
   // filter byte per row, with room to spare. Anything bigger is a lie of the file's.
@@ -38,10 +38,10 @@ GrayImage decode_gray_image(const std::vector<std::uint8_t>& bytes, const std::s
       stbi_load_from_memory(bytes.data(), size, &width, &height, &channels, /*desired channels=*/1), stbi_image_free);
   if (!decoded) {
     const std::string reason = stbi_failure_reason();
-    input_error(path, reason == "outofmem"
-                          ? "corrupt image (its data needs more memory than the " + std::to_string(width) + "x" +
-                                std::to_string(height) + " pixels it declares)"
-                          : "corrupt image (" + reason + ")");
+    io::input_error(path, reason == "outofmem"
+                              ? "corrupt image (its data needs more memory than the " + std::to_string(width) + "x" +
+                                    std::to_string(height) + " pixels it declares)"
+                              : "corrupt image (" + reason + ")");
   }
   GrayImage image;
   image.width = static_cast<std::size_t>(width);
@@ -50,4 +50,4 @@ GrayImage decode_gray_image(const std::vector<std::uint8_t>& bytes, const std::s
   return image;
 }
 
-}  // namespace nn
+}  // namespace vision

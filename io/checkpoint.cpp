@@ -1,10 +1,10 @@
-#include "nn/checkpoint.hpp"
+#include "io/checkpoint.hpp"
 
 #include <sstream>
 
-#include "nn/input_error.hpp"
+#include "io/input_error.hpp"
 
-namespace nn {
+namespace io {
 namespace {
 
 // "key=value;key=value" (keys and values hold neither ';' nor '=').
@@ -49,7 +49,7 @@ TrainingPosition position_from(const Safetensors& file, const std::string& where
   }
   if (position.epoch < 1) input_error(where, "checkpoint epoch must be at least 1");
   position.rng_state = file.metadata.at("checkpoint_rng_state");
-  Rng probe(0);
+  nn::Rng probe(0);
   try {
     probe.restore(position.rng_state);
   } catch (const std::invalid_argument&) {
@@ -60,4 +60,4 @@ TrainingPosition position_from(const Safetensors& file, const std::string& where
   return position;
 }
 
-}  // namespace nn
+}  // namespace io
