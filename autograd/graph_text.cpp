@@ -65,20 +65,24 @@ void print_graph(const Value& root) {
 }
 
 void write_dot(const Value& root, std::ostream& out) {
-  out << "digraph backprop {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n";
+  // Top to bottom, one record per value -- "label = op | data | grad" -- with an edge from each
+  // input: the graph of a small model reads on one screen (left to right, with the ops as nodes
+  // of their own, the two-neuron step was a 5772 x 427 strip).
+  out << "digraph backprop {\n  rankdir=TB;\n  ranksep=0.25;\n  nodesep=0.15;\n"
+         "  node [shape=record, fontname=\"Helvetica\", fontsize=10, height=0.3];\n";
   const std::vector<Node*> order = topological_order(root);
   const NodeNumbers numbers(order);
   for (const Node* node : order) {
-    const std::string name = "n" + std::to_string(numbers[node]);
-    out << "  " << name << " [shape=record, label=\"{" << dot_record_escape(node->label) << " | data "
-        << number(node->data) << " | grad " << number(node->grad) << "}\"];\n";
-    if (node->op == Op::leaf) continue;
-    std::string op_label = op_name(node->op);
-    if (node->op == Op::pow) op_label += " " + number(node->exponent);
-    out << "  " << name << "_op [shape=ellipse, label=\"" << op_label << "\"];\n";
-    out << "  " << name << "_op -> " << name << ";\n";
+    std::string name = dot_record_escape(node->label);
+    if (node->op != Op::leaf) {
+      std::string op = op_name(node->op);
+      if (node->op == Op::pow) op += " " + number(node->exponent);
+      name += name.empty() ? op : " = " + op;
+    }
+    out << "  n" << numbers[node] << " [label=\"" << name << " | data " << number(node->data) << " | grad "
+        << number(node->grad) << "\"];\n";
     for (int i = 0; i < arity(node->op); ++i) {
-      out << "  n" << numbers[node->inputs[i]] << " -> " << name << "_op;\n";
+      out << "  n" << numbers[node->inputs[i]] << " -> n" << numbers[node] << ";\n";
     }
   }
   out << "}\n";

@@ -35,7 +35,7 @@ void print_fit(const char* title, const lecture::NeuronChain& chain, double loss
 template <class Model>
 void print_fitted_values(const Model& model, const lecture::Samples& samples) {
   for (std::size_t i = 0; i < samples.x.size(); ++i) {
-    std::printf("  x = %g: predicted %9.5f, target %g\n", samples.x[i], model.predict(samples.x[i]).data(),
+    std::printf("  x = %g: predicted %9.5f, target %g\n", samples.x[i], model.predict(samples.x[i], i).data(),
                 samples.y[i]);
   }
 }

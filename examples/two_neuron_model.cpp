@@ -15,16 +15,16 @@ NeuronChain NeuronChain::random(std::uint64_t seed, bool tanh_hidden) {
   return chain;
 }
 
-Value NeuronChain::hidden(const Value& x) const {
+Value NeuronChain::hidden(const Value& x, std::size_t sample) const {
   Value y1 = w1 * x + b1;
   if (tanh_hidden) y1 = tanh(y1);
-  y1.set_label("Y1");
+  y1.set_label("Y1[" + std::to_string(sample) + "]");
   return y1;
 }
 
-Value NeuronChain::predict(const Value& x) const {
-  Value y2 = w2 * hidden(x) + b2;
-  y2.set_label("Y2");
+Value NeuronChain::predict(const Value& x, std::size_t sample) const {
+  Value y2 = w2 * hidden(x, sample) + b2;
+  y2.set_label("Y2[" + std::to_string(sample) + "]");
   return y2;
 }
 
@@ -41,7 +41,7 @@ TanhNetwork TanhNetwork::random(std::uint64_t seed, int hidden) {
   return net;
 }
 
-Value TanhNetwork::predict(const Value& x) const {
+Value TanhNetwork::predict(const Value& x, std::size_t /*sample*/) const {
   Value y = b2;
   for (std::size_t j = 0; j < w1.size(); ++j) y = y + w2[j] * tanh(w1[j] * x + b1[j]);
   return y;

@@ -26,8 +26,10 @@ struct NeuronChain {
   bool tanh_hidden = false;
 
   static NeuronChain random(std::uint64_t seed, bool tanh_hidden);
-  Value hidden(const Value& x) const;   // Y1 = f(W1 * X + B1)
-  Value predict(const Value& x) const;  // Y2 = W2 * Y1 + B2
+  // Y1 = f(W1 * X + B1) and Y2 = W2 * Y1 + B2 for sample number `sample`, labelled Y1[sample]
+  // and Y2[sample] for dumps, DOT graphs and the debugger.
+  Value hidden(const Value& x, std::size_t sample) const;
+  Value predict(const Value& x, std::size_t sample) const;
   std::vector<Value> parameters() const { return {w1, b1, w2, b2}; }
 };
 
@@ -37,7 +39,7 @@ struct TanhNetwork {
   Value b2;
 
   static TanhNetwork random(std::uint64_t seed, int hidden);
-  Value predict(const Value& x) const;
+  Value predict(const Value& x, std::size_t sample) const;  // (its nodes are not labelled)
   std::vector<Value> parameters() const;
 };
 
@@ -46,10 +48,11 @@ template <class Model>
 Value mse(const Model& model, const Samples& samples) {
   Value total = 0.0;
   for (std::size_t i = 0; i < samples.x.size(); ++i) {
-    const Value x(samples.x[i], "X" + std::to_string(i));
-    const Value target(samples.y[i], "Y_hat" + std::to_string(i));
-    Value error = model.predict(x) - target;
-    error.set_label("e" + std::to_string(i));
+    const std::string sample = "[" + std::to_string(i) + "]";
+    const Value x(samples.x[i], "X" + sample);
+    const Value target(samples.y[i], "Y_hat" + sample);
+    Value error = model.predict(x, i) - target;
+    error.set_label("e" + sample);
     total = total + error * error;
   }
   Value loss = total / static_cast<double>(samples.x.size());
