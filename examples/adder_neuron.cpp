@@ -8,6 +8,8 @@
 
 #include <cstdio>
 
+#include "example_arguments.hpp"
+
 #include "layer_examples.hpp"
 
 namespace {
@@ -25,7 +27,11 @@ void report(const char* engine) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const int exit_code = lecture::check_no_arguments(
+      argc, argv, "adder_neuron",
+      "One neuron with 3 inputs and no activation learns Y = x1 + x2 + x3 on both engines.");
+  if (exit_code >= 0) return exit_code;
   std::printf("One neuron, 3 inputs, no activation: Y = X @ w + b, learning Y = x1 + x2 + x3\n");
   std::printf("%d steps of gradient descent (lr 0.1) on batches of 5, seed %d\n\n", steps, static_cast<int>(seed));
   report<autograd::Matrix>("scalar engine (Values):");

@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "example_arguments.hpp"
+
 #include "layer_examples.hpp"
 
 namespace {
@@ -31,7 +33,11 @@ void report(const char* engine) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const int exit_code = lecture::check_no_arguments(
+      argc, argv, "single_layer",
+      "A layer of 2 softmax neurons on 5 inputs learns 3 labelled examples on both engines.");
+  if (exit_code >= 0) return exit_code;
   std::printf("A layer of 2 softmax neurons on 5 inputs, batch of 3 examples, %d steps (lr 0.5)\n\n", steps);
   report<autograd::Matrix>("scalar engine (Values)");
   report<tensor::Tensor<double>>("tensor engine (double)");

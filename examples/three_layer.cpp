@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <string>
 
+#include "example_arguments.hpp"
+
 #include "layer_examples.hpp"
 
 namespace {
@@ -53,7 +55,10 @@ void report(const char* engine) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const int exit_code = lecture::check_no_arguments(
+      argc, argv, "three_layer", "2 inputs -> 5 tanh neurons -> 1 output learns y = sin(2 x1) x2 on both engines.");
+  if (exit_code >= 0) return exit_code;
   std::printf("2 inputs -> 5 tanh neurons -> 1 output, a batch of %zu\n\n", batch);
   report<autograd::Matrix>("scalar engine (Values)");
   report<tensor::Tensor<double>>("tensor engine (double)");

@@ -26,7 +26,7 @@ namespace {
 
 // A fresh empty folder under the build tree for one test's files.
 std::string scratch_dir(const std::string& name) {
-  std::string dir = "nn_files_test_" + name;
+  std::string dir = "io_files_test_" + name;
   std::system(("rm -rf '" + dir + "' && mkdir -p '" + dir + "'").c_str());
   return dir;
 }
