@@ -64,23 +64,29 @@ void print_graph(const Value& root) {
   std::fflush(stdout);
 }
 
+// Top to bottom, one record per node with its op in it: the graph of a small model reads on one
+// screen (left to right, with the ops as nodes of their own, the two-neuron step was a
+// 5772 x 427 strip).
+const char* const dot_graph_header =
+    "digraph backprop {\n  rankdir=TB;\n  ranksep=0.25;\n  nodesep=0.15;\n"
+    "  node [shape=record, fontname=\"Helvetica\", fontsize=10, height=0.3];\n";
+
+std::string dot_node_title(const std::string& label, const std::string& op) {
+  const std::string escaped = dot_record_escape(label);
+  if (op.empty()) return escaped;
+  return escaped.empty() ? op : escaped + " = " + op;
+}
+
 void write_dot(const Value& root, std::ostream& out) {
-  // Top to bottom, one record per value -- "label = op | data | grad" -- with an edge from each
-  // input: the graph of a small model reads on one screen (left to right, with the ops as nodes
-  // of their own, the two-neuron step was a 5772 x 427 strip).
-  out << "digraph backprop {\n  rankdir=TB;\n  ranksep=0.25;\n  nodesep=0.15;\n"
-         "  node [shape=record, fontname=\"Helvetica\", fontsize=10, height=0.3];\n";
+  out << dot_graph_header;
   const std::vector<Node*> order = topological_order(root);
   const NodeNumbers numbers(order);
   for (const Node* node : order) {
-    std::string name = dot_record_escape(node->label);
-    if (node->op != Op::leaf) {
-      std::string op = op_name(node->op);
-      if (node->op == Op::pow) op += " " + number(node->exponent);
-      name += name.empty() ? op : " = " + op;
-    }
-    out << "  n" << numbers[node] << " [label=\"" << name << " | data " << number(node->data) << " | grad "
-        << number(node->grad) << "\"];\n";
+    std::string op;
+    if (node->op != Op::leaf) op = op_name(node->op);
+    if (node->op == Op::pow) op += " " + number(node->exponent);
+    out << "  n" << numbers[node] << " [label=\"" << dot_node_title(node->label, op) << " | data " << number(node->data)
+        << " | grad " << number(node->grad) << "\"];\n";
     for (int i = 0; i < arity(node->op); ++i) {
       out << "  n" << numbers[node->inputs[i]] << " -> n" << numbers[node] << ";\n";
     }

@@ -19,8 +19,15 @@ void print_graph(const Value& root);
 // `text` with the characters DOT treats specially inside a record label escaped.
 std::string dot_record_escape(const std::string& text);
 
-// The graph in Graphviz DOT: one record per value (label, data, grad) fed by an ellipse naming
-// the op that made it. Render with `dot -Tsvg graph.dot -o graph.svg`.
+// The opening line and defaults of the DOT files both engines write: laid out top to bottom,
+// one record per node.
+extern const char* const dot_graph_header;
+
+// A node's title in a DOT record: "label = op", or whichever of the two it has, escaped.
+std::string dot_node_title(const std::string& label, const std::string& op);
+
+// The graph in Graphviz DOT: one record per value, "label = op | data | grad", and an edge
+// from each input. Render with `dot -Tsvg graph.dot -o graph.svg`.
 void write_dot(const Value& root, std::ostream& out);
 
 // write_dot into `path`, written to a temporary file first and renamed, so an interrupted run

@@ -16,17 +16,14 @@ void write_dot(const Tensor<T>& root, std::ostream& out) {
   std::unordered_map<const Node<T>*, std::size_t> number;
   for (std::size_t i = 0; i < order.size(); ++i) number.emplace(order[i], i);
 
-  out << "digraph backprop {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n";
+  out << autograd::dot_graph_header;
   for (const Node<T>* node : order) {
-    const std::string name = "n" + std::to_string(number.at(node));
+    const std::string op = node->op == Op::leaf ? "" : op_name(node->op);
     const std::string shape = detail::shape_string(node->data.shape()[0], node->data.shape()[1]);
-    out << "  " << name << " [shape=record, label=\"{" << autograd::dot_record_escape(node->label) << " | " << shape
-        << "}\"];\n";
-    if (node->op == Op::leaf) continue;
-    out << "  " << name << "_op [shape=ellipse, label=\"" << op_name(node->op) << "\"];\n";
-    out << "  " << name << "_op -> " << name << ";\n";
+    out << "  n" << number.at(node) << " [label=\"" << autograd::dot_node_title(node->label, op) << " | " << shape
+        << "\"];\n";
     for (int i = 0; i < arity(node->op); ++i) {
-      out << "  n" << number.at(node->inputs[i].get()) << " -> " << name << "_op;\n";
+      out << "  n" << number.at(node->inputs[i].get()) << " -> n" << number.at(node) << ";\n";
     }
   }
   out << "}\n";

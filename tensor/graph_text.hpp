@@ -1,6 +1,7 @@
 #pragma once
-// The tensor graph as Graphviz DOT: a record per tensor (label, shape) fed by an ellipse naming
-// the op that made it. Render with `dot -Tsvg graph.dot -o graph.svg`.
+// The tensor graph as Graphviz DOT, laid out as the scalar engine's: a record per tensor,
+// "label = op | (rows x cols)", and an edge from each input. Render with
+// `dot -Tsvg graph.dot -o graph.svg`.
 
 #include <ostream>
 
