@@ -1,6 +1,8 @@
 #include "autograd/graph_text.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -98,14 +100,22 @@ void write_dot_file(const Value& root, const std::string& path) {
   const std::string temporary = path + ".tmp";
   {
     std::ofstream file(temporary, std::ios::trunc);
-    if (!file) throw std::runtime_error("cannot write DOT file '" + temporary + "'");
+    if (!file) {
+      throw std::runtime_error("cannot write DOT file '" + path + "' (through '" + temporary +
+                               "'): " + std::strerror(errno));
+    }
     write_dot(root, file);
     file.flush();
-    if (!file) throw std::runtime_error("error while writing DOT file '" + temporary + "'");
+    if (!file) {
+      std::remove(temporary.c_str());
+      throw std::runtime_error("error while writing DOT file '" + path + "': " + std::strerror(errno));
+    }
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     std::remove(temporary.c_str());
-    throw std::runtime_error("cannot rename '" + temporary + "' to '" + path + "'");
+    const std::string reason = std::strerror(errno);
+    std::remove(temporary.c_str());
+    throw std::runtime_error("cannot write DOT file '" + path + "' (renaming '" + temporary + "'): " + reason);
   }
 }
 

@@ -33,6 +33,13 @@ Reading DigitReader::read(const vision::GrayImage& picture, vision::Invert inver
   }
   reading.best = static_cast<std::size_t>(std::max_element(reading.probabilities.begin(), reading.probabilities.end()) -
                                           reading.probabilities.begin());
+  reading.doubt = vision::implausible_digit(reading.digit);
+  if (reading.doubt.empty() && reading.probabilities[reading.best] < min_probability) {
+    char text[96];
+    std::snprintf(text, sizeof text, "unsure: the most likely digit has probability %.2f (under %.2f)",
+                  static_cast<double>(reading.probabilities[reading.best]), static_cast<double>(min_probability));
+    reading.doubt = text;
+  }
   return reading;
 }
 

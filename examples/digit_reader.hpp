@@ -19,6 +19,7 @@ struct Reading {
   std::array<float, 10> logits{};         // the model's scores for digits 0-9, before softmax
   std::array<float, 10> probabilities{};  // softmax of the logits
   std::size_t best = 0;                   // the most likely digit
+  std::string doubt;                      // why the picture does not look like a digit, or ""
 };
 
 class DigitReader {
@@ -26,8 +27,13 @@ class DigitReader {
   // Loads a model file; throws InputError unless the model maps 784 pixels to 10 digits.
   explicit DigitReader(const std::string& model_path);
 
+  // The least probability of the most likely digit for a picture to count as a digit.
+  static constexpr float min_probability = 0.5F;
+
   // Prepares `picture` like MNIST (or takes it as is: 28x28 only) and classifies it. Safe to
-  // call from several threads at once.
+  // call from several threads at once. Sets Reading::doubt when the prepared digit looks like
+  // none of MNIST's (vision::implausible_digit) or its most likely digit has a probability
+  // under min_probability.
   Reading read(const vision::GrayImage& picture, vision::Invert invert, bool as_is, const std::string& name) const;
 
   // The model's (1 x 784) input for a prepared digit: nn::pixels_to_inputs with the model's

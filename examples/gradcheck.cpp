@@ -11,6 +11,7 @@
 // Exit codes: 0 all within tolerance, 1 something is not, 2 bad usage or input.
 
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -76,7 +77,7 @@ void write_json(const std::string& path, const nn::GradientCheckOptions& o, cons
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Compare scalar-engine, tensor-engine and finite-difference gradients of one network"};
+  CLI::App app{"Compare scalar-engine, tensor-engine and finite-difference gradients of one network", "gradcheck"};
   std::string net = "784-16-10", activation = "tanh", loss = "ce", data_dir, dtype = "float64", json_path;
   nn::GradientCheckOptions o;
   app.add_option("--net", net, "layer sizes, inputs first")->capture_default_str();
@@ -93,7 +94,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"float64", "float32"}))
       ->capture_default_str();
   app.add_option("--tolerance", o.tolerance, "largest relative difference allowed (default 1e-6, float32 2e-3)")
-      ->check(CLI::Range(1e-15, 1.0));
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            // (CLI::Range would print its bounds as "0.000000 to 1.000000")
+            const double value = std::strtod(text.c_str(), nullptr);
+            return value >= 1e-15 && value <= 1.0 ? "" : text + " is not a relative difference from 1e-15 to 1";
+          },
+          "1e-15 to 1"));
   app.add_option("--samples", o.difference_samples, "entries per parameter checked by finite differences")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();

@@ -14,16 +14,34 @@
 //
 // Exit codes: 0 success, 2 bad usage or bad input (message on stderr), 1 other failure.
 
+#include <cctype>
+#include <string>
+
 #include "mnist_commands.hpp"
 #include "tool_main.hpp"
 
+namespace {
+
+// Pictures are written as PNG: a file name that says otherwise is refused before any work.
+const CLI::Validator png_file_name(
+    [](std::string& path) -> std::string {
+      std::string extension = path.size() >= 4 ? path.substr(path.size() - 4) : "";
+      for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return extension == ".png" ? "" : "'" + path + "' does not end in .png (pictures are written as PNG)";
+    },
+    "FILE.png");
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  CLI::App app{"Train, evaluate and use an MNIST digit classifier"};
+  CLI::App app{"Train, evaluate and use an MNIST digit classifier", "mnist"};
+  const std::string data_help =
+      "folder with the four MNIST files (default: $BACKPROP_DATA, ./data/mnist, or the checkout's data/mnist)";
   app.require_subcommand(1);
 
   mnist_tool::TrainOptions train;
   CLI::App* train_cmd = app.add_subcommand("train", "train a network and print its test accuracy");
-  train_cmd->add_option("--data", train.data_dir, "folder with the four MNIST files")->capture_default_str();
+  train_cmd->add_option("--data", train.data_dir, data_help);
   train_cmd->add_option("--hidden", train.hidden, "hidden layer sizes, one flag per layer")->capture_default_str();
   train_cmd->add_option("--activation", train.activation, "hidden activation")
       ->check(CLI::IsMember({"tanh", "relu", "sigmoid"}))
@@ -72,18 +90,26 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--checkpoint-every", train.checkpoint_every, "also save it every N batches")
       ->check(CLI::Range(1, 1 << 30));
   train_cmd->add_option("--resume", train.resume_path, "continue from a checkpoint (same options)");
-  train_cmd->add_option("--plot", train.plot_path, "draw loss and accuracy per epoch here (PNG, needs gnuplot)");
+  train_cmd->add_option("--plot", train.plot_path, "draw loss and accuracy per epoch here (PNG, needs gnuplot)")
+      ->check(png_file_name);
 
   mnist_tool::EvalOptions eval;
   CLI::App* eval_cmd = app.add_subcommand("eval", "print a model's accuracy and confusion matrix");
   eval_cmd->add_option("--model", eval.model_path, "model file (safetensors)")->required();
-  eval_cmd->add_option("--data", eval.data_dir, "folder with the four MNIST files")->capture_default_str();
+  eval_cmd->add_option("--data", eval.data_dir, data_help);
   eval_cmd->add_option("--test-limit", eval.test_limit, "use the first N test images (0: all)");
-  eval_cmd->add_option("--errors", eval.errors_path,
-                       "save the first 100 misclassified digits here (PNG) and the confusion heat map beside it");
+  eval_cmd
+      ->add_option("--errors", eval.errors_path,
+                   "save the first 100 misclassified digits here (PNG) and the confusion heat map beside it")
+      ->check(png_file_name);
 
   mnist_tool::PredictOptions predict;
   CLI::App* predict_cmd = app.add_subcommand("predict", "read digits from pictures: photos, scans, drawings");
+  predict_cmd->footer(
+      "A picture counts as a digit when, prepared as a 28x28, its ink (levels of 128 and above) covers at least "
+      "1 % of it and its lit pixels (levels of 32 and above) at most 50 % (MNIST's 70,000 digits: at least 1.9 % "
+      "and at most 43.9 %), and its most likely digit has a probability of at least 0.5. Any other picture is "
+      "reported as 'no digit (why); best guess D', and the exit code is 2, as for a picture that cannot be read.");
   predict_cmd->add_option("--model", predict.model_path, "model file (safetensors)")->required();
   predict_cmd->add_option("--invert", predict.invert, "dark ink on a light background (auto: detected)")
       ->check(CLI::IsMember({"auto", "yes", "no"}))

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "data_location.hpp"
 #include "io/input_error.hpp"
 #include "io/model_file.hpp"
 #include "mnist/evaluation.hpp"
@@ -17,7 +18,7 @@ using Model = nn::MLP<tensor::Tensor<float>>;
 int eval(const EvalOptions& o) {
   nn::Normalisation normalisation;
   const Model model = io::load_model<tensor::Tensor<float>>(o.model_path, &normalisation);
-  const mnist::Dataset test_set = mnist::load_mnist(o.data_dir, mnist::Split::test, o.test_limit);
+  const mnist::Dataset test_set = mnist::load_mnist(mnist_data_dir(o.data_dir), mnist::Split::test, o.test_limit);
   if (model.architecture().sizes.front() != test_set.features() || model.architecture().sizes.back() != 10) {
     throw io::InputError(o.model_path + ": the model maps " + std::to_string(model.architecture().sizes.front()) +
                          " inputs to " + std::to_string(model.architecture().sizes.back()) + " classes, MNIST has " +
@@ -34,12 +35,14 @@ int eval(const EvalOptions& o) {
     std::printf("\n");
   }
   if (!o.errors_path.empty()) {
-    const std::size_t shown = write_error_grid(o.errors_path, test_set, result.predictions);
-    std::printf("\n%zu misclassified digits drawn in %s (true digit in green, predicted in red)\n", shown,
-                o.errors_path.c_str());
-    const std::string stem = o.errors_path.size() > 4 && o.errors_path.compare(o.errors_path.size() - 4, 4, ".png") == 0
-                                 ? o.errors_path.substr(0, o.errors_path.size() - 4)
-                                 : o.errors_path;
+    if (result.accuracy == 1.0) {
+      std::printf("\nno misclassified digits: %s not written\n", o.errors_path.c_str());
+    } else {
+      const std::size_t shown = write_error_grid(o.errors_path, test_set, result.predictions);
+      std::printf("\n%zu misclassified digits drawn in %s (true digit in green, predicted in red)\n", shown,
+                  o.errors_path.c_str());
+    }
+    const std::string stem = o.errors_path.substr(0, o.errors_path.size() - 4);  // the name ends in .png
     if (gnuplot_available("the confusion heat map")) {
       plot_confusion(result.confusion, stem + "-confusion.png");
       std::printf("confusion heat map drawn in %s-confusion.png\n", stem.c_str());

@@ -59,8 +59,12 @@ std::string prepared_path(const std::string& dir, const std::string& file, std::
 void print_reading(const std::string& name, const Reading& reading, const PredictOptions& o,
                    const std::string& prepared_file) {
   const auto order = DigitReader::ranking(reading);
-  std::printf("%s: %zu (probability %.4f)", name.c_str(), reading.best,
-              static_cast<double>(reading.probabilities[reading.best]));
+  if (reading.doubt.empty()) {
+    std::printf("%s: ", name.c_str());
+  } else {
+    std::printf("%s: no digit (%s); best guess ", name.c_str(), reading.doubt.c_str());
+  }
+  std::printf("%zu (probability %.4f)", reading.best, static_cast<double>(reading.probabilities[reading.best]));
   for (std::size_t k = 1; k < std::min<std::size_t>(o.top, order.size()); ++k) {
     std::printf("%s %zu (%.4f)", k == 1 ? ", then" : ",", order[k],
                 static_cast<double>(reading.probabilities[order[k]]));
@@ -83,13 +87,15 @@ int predict(const PredictOptions& o) {
   const DigitReader reader(o.model_path);
   const std::vector<std::string> files = expand_folders(o.images);
   if (!o.prepared_dir.empty()) fs::create_directories(o.prepared_dir);
-  // A bad picture among many is reported and skipped; the exit code still says something failed.
-  std::size_t failed = 0;
+  // A bad picture among many is reported and skipped, and so is one that does not look like a
+  // digit; the exit code still says something failed.
+  std::size_t failed = 0, not_digits = 0;
   std::map<std::string, int> stems_seen;
   for (const std::string& file : files) {
     try {
       const Reading reading = reader.read(vision::read_gray_image(file), invert, o.as_is, file);
       print_reading(file, reading, o, o.prepared_dir.empty() ? "" : prepared_path(o.prepared_dir, file, stems_seen));
+      if (!reading.doubt.empty()) ++not_digits;
     } catch (const io::InputError& error) {
       std::fflush(stdout);
       std::fprintf(stderr, "mnist: %s\n", error.what());
@@ -98,7 +104,12 @@ int predict(const PredictOptions& o) {
   }
   if (failed > 0 && files.size() > 1)
     std::fprintf(stderr, "mnist: %zu of %zu images could not be read\n", failed, files.size());
-  return failed > 0 ? 2 : 0;
+  if (not_digits > 0) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "mnist: %zu of %zu images do not look like a digit (see mnist predict --help)\n", not_digits,
+                 files.size());
+  }
+  return failed > 0 || not_digits > 0 ? 2 : 0;
 }
 
 }  // namespace mnist_tool

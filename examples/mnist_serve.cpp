@@ -5,7 +5,8 @@
 //   POST /predict   body: an image (PNG, JPEG, BMP, PGM/PPM), or with Content-Type
 //                   application/json {"width": W, "height": H, "pixels": [W*H levels 0-255]};
 //                   query: invert=auto|yes|no, as_is=yes (28x28 already prepared like MNIST)
-//                   200 {"digit", "probabilities": [10], "input": [784], "inverted"}
+//                   200 {"digit", "probabilities": [10], "input": [784], "inverted",
+//                        "looks_like_digit", "doubt": why not, or ""}
 //                   400 {"error"} for a bad body, 413 over 1 MB
 
 #include <httplib.h>
@@ -76,7 +77,9 @@ nlohmann::json reading_json(const Reading& reading) {
   return {{"digit", reading.best},
           {"probabilities", reading.probabilities},
           {"input", reading.digit.pixels},
-          {"inverted", reading.digit.inverted}};
+          {"inverted", reading.digit.inverted},
+          {"looks_like_digit", reading.doubt.empty()},
+          {"doubt", reading.doubt}};
 }
 
 void predict(const DigitReader& reader, const httplib::Request& request, httplib::Response& response) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "autograd/matrix.hpp"
+#include "data_location.hpp"
 #include "io/checkpoint.hpp"
 #include "io/file_io.hpp"
 #include "io/input_error.hpp"
@@ -257,9 +258,10 @@ int train(const TrainOptions& options) {
   }
   if (o.threads > 0) tensor::set_num_threads(o.threads);
 
-  const mnist::Dataset train_set = mnist::load_mnist(o.data_dir, mnist::Split::train, o.limit);
-  const mnist::Dataset test_set = mnist::load_mnist(o.data_dir, mnist::Split::test, o.test_limit);
-  if (train_set.count == 0 || test_set.count == 0) throw io::InputError(o.data_dir + ": a data set has no images");
+  const std::string data_dir = mnist_data_dir(o.data_dir);
+  const mnist::Dataset train_set = mnist::load_mnist(data_dir, mnist::Split::train, o.limit);
+  const mnist::Dataset test_set = mnist::load_mnist(data_dir, mnist::Split::test, o.test_limit);
+  if (train_set.count == 0 || test_set.count == 0) throw io::InputError(data_dir + ": a data set has no images");
   if (o.batch > train_set.count) {
     throw std::invalid_argument("--batch " + std::to_string(o.batch) + " is larger than the " +
                                 std::to_string(train_set.count) + " training images");

@@ -8,9 +8,13 @@
 // 3. backward() gives the same first-step gradients as the chain rule worked out by hand.
 // 4. --dot FILE writes that step's gradient graph for Graphviz.
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <string>
 
 #include "autograd/graph_text.hpp"
@@ -40,6 +44,20 @@ void print_fitted_values(const Model& model, const lecture::Samples& samples) {
   }
 }
 
+// Why a file cannot be written at `path` (its folder is missing, not a folder or not writable;
+// the path names a folder), or "" when it can.
+std::string unwritable(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (fs::is_directory(path, error)) return "it is a folder";
+  const fs::path parent = fs::path(path).parent_path();
+  const std::string folder = parent.empty() ? "." : parent.string();
+  if (!fs::exists(folder, error)) return "folder '" + folder + "' does not exist";
+  if (!fs::is_directory(folder, error)) return "'" + folder + "' is not a folder";
+  if (::access(folder.c_str(), W_OK) != 0) return "folder '" + folder + "': " + std::strerror(errno);
+  return "";
+}
+
 int usage_error(const char* message) {
   std::fprintf(stderr, "two_neuron: %s\nusage: two_neuron [--dot FILE]\n", message);
   return 2;
@@ -59,6 +77,14 @@ int main(int argc, char** argv) {
       return usage_error(std::strcmp(argv[i], "--dot") == 0
                              ? "--dot needs a file name"
                              : (std::string("unknown argument '") + argv[i] + "'").c_str());
+    }
+  }
+
+  if (!dot_path.empty()) {  // found out now, not after all the output
+    const std::string problem = unwritable(dot_path);
+    if (!problem.empty()) {
+      std::fprintf(stderr, "two_neuron: cannot write '%s': %s\n", dot_path.c_str(), problem.c_str());
+      return 2;
     }
   }
 

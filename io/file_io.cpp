@@ -1,6 +1,7 @@
 #include "io/file_io.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -60,17 +61,30 @@ std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& compressed, co
 }  // namespace
 
 std::vector<std::uint8_t> read_file(const std::string& path, std::size_t max_bytes) {
-  std::ifstream file(path, std::ios::binary | std::ios::ate);
-  if (!file) input_error(path, std::string("cannot open: ") + std::strerror(errno));
-  const std::streamoff size = file.tellg();
-  if (size < 0) input_error(path, "cannot determine the file's size");
-  if (static_cast<std::uint64_t>(size) > max_bytes) {
+  // Opened without blocking and checked before reading: a FIFO would otherwise wait forever for
+  // a writer, and a folder or a device has no size to check.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) input_error(path, std::string("cannot open: ") + std::strerror(errno));
+  struct FileCloser {
+    int fd;
+    ~FileCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat status {};
+  if (::fstat(fd, &status) != 0) input_error(path, std::string("cannot read its size: ") + std::strerror(errno));
+  if (S_ISDIR(status.st_mode)) input_error(path, "is a folder, not a file");
+  if (!S_ISREG(status.st_mode)) input_error(path, "is not a regular file (a FIFO, a device or a socket)");
+  if (static_cast<std::uint64_t>(status.st_size) > max_bytes) {
     input_error(path, "file is larger than " + std::to_string(max_bytes) + " bytes");
   }
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-  file.seekg(0);
-  file.read(reinterpret_cast<char*>(bytes.data()), size);
-  if (!file) input_error(path, "read error");
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(status.st_size));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t got = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) input_error(path, std::string("read error: ") + std::strerror(errno));
+    if (got == 0) input_error(path, "the file became shorter while it was read");
+    done += static_cast<std::size_t>(got);
+  }
   return gunzip_if_compressed(std::move(bytes), path, max_bytes);
 }
 

@@ -15,11 +15,14 @@ test -f "$work/prefix/lib/cmake/backprop/backpropConfigVersion.cmake"
 test -x "$work/prefix/bin/mnist"
 test -f "$work/prefix/include/backprop/nn/mlp.hpp"
 test -f "$work/prefix/include/backprop/vision/image.hpp"
+# Installed programs name the installed gdb printers, not the checkout's.
+readelf -p .debug_gdb_scripts "$work/prefix/bin/mnist" | grep -q "$work/prefix/share/backprop/gdb/backprop_printers.py" ||
+  { echo "installed mnist does not name $work/prefix/share/backprop/gdb/backprop_printers.py"; exit 1; }
 for component in autograd tensor nn io vision mnist; do
   build_dir=$work/build-$component
   cmake -S "$source/tests/consumer" -B "$build_dir" -DCOMPONENT="$component" -DCMAKE_PREFIX_PATH="$work/prefix" \
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" > "$work/configure.log" 2>&1 ||
     { cat "$work/configure.log"; exit 1; }
-  cmake --build "$build_dir" -j2 > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+  cmake --build "$build_dir" --parallel "$(nproc)" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
   (cd "$work" && "$build_dir/consumer")
 done

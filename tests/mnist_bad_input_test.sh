@@ -113,7 +113,8 @@ expect_refusal "a bad --top" "--top" "${predict[@]}" --top 11 "$work/small.pgm"
 "$mnist" predict --model "$model" "$work/blank.pgm" "$work/bar.pgm" "$work/text.png" "$work/bar.pgm" \
   > "$work/out.txt" 2> "$work/err.txt"
 code=$?
-if [ "$code" -eq 2 ] && [ "$(grep -c '^.*bar.pgm: [0-9] (probability' "$work/out.txt")" -eq 2 ] &&
+# (a reading, sure or not: this test's model is barely trained)
+if [ "$code" -eq 2 ] && [ "$(grep -c '^.*bar.pgm: \(no digit (.*); best guess \)\{0,1\}[0-9] (probability' "$work/out.txt")" -eq 2 ] &&
    grep -q "2 of 4 images could not be read" "$work/err.txt" && grep -q "text.png: not a readable image" "$work/err.txt" &&
    grep -q "blank.pgm: blank image" "$work/err.txt"; then
   pass "every picture is tried: the good ones are read, the bad ones listed and counted"

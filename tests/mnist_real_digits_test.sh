@@ -16,10 +16,11 @@ source "$(dirname "$0")/check_helpers.sh"
   --save "$work/model.safetensors" > "$work/train.txt" 2>&1 || fail "training: $(tail -3 "$work/train.txt")"
 "$make_real_digits" "$data" "$work/digits" 500 || fail "make_real_digits failed"
 
-# predictions FOLDER-OR-FILES... > "NAME DIGIT" lines, NAME without folder and extension
+# predictions FOLDER-OR-FILES... > "NAME DIGIT" lines, NAME without folder and extension: the
+# digit read, or the best guess for a picture reported as no digit (an unsure reading)
 predictions() {
-  "$mnist" predict --model "$work/model.safetensors" "$@" |
-    sed -n 's|^.*/\([0-9]*\)\.[a-z]*: \([0-9]\) (probability.*|\1 \2|p'
+  "$mnist" predict --model "$work/model.safetensors" "$@" 2> /dev/null |
+    sed -n 's|^.*/\([0-9]*\)\.[a-z]*: \(no digit (.*); best guess \)\{0,1\}\([0-9]\) (probability.*|\1 \3|p'
 }
 predictions --as-is "$work/digits/original" > "$work/original.txt"
 predictions "$work/digits/pictures"/*.png > "$work/png.txt"

@@ -233,6 +233,25 @@ PreparedDigit prepare_digit(const GrayImage& picture, Invert invert, const std::
   return digit;
 }
 
+std::string implausible_digit(const PreparedDigit& digit) {
+  std::size_t ink = 0, lit = 0;
+  for (std::uint8_t level : digit.pixels) {
+    ink += level >= 128;
+    lit += level >= 32;
+  }
+  const auto total = static_cast<double>(digit.pixels.size());
+  auto percent = [](double x) { return std::to_string(static_cast<int>(std::lround(100 * x))) + " %"; };
+  if (static_cast<double>(ink) / total < min_ink_share) {
+    return "too little ink: " + percent(static_cast<double>(ink) / total) +
+           " of the prepared 28x28, where a digit has at least " + percent(min_ink_share);
+  }
+  if (static_cast<double>(lit) / total > max_lit_share) {
+    return "ink everywhere: " + percent(static_cast<double>(lit) / total) +
+           " of the prepared 28x28 is lit, where a digit lights at most " + percent(max_lit_share);
+  }
+  return "";
+}
+
 PreparedDigit digit_as_is(const GrayImage& picture, Invert invert, const std::string& name) {
   if (picture.width != digit_side || picture.height != digit_side) {
     io::input_error(name, "image is " + std::to_string(picture.width) + "x" + std::to_string(picture.height) +

@@ -45,4 +45,14 @@ PreparedDigit prepare_digit(const GrayImage& picture, Invert invert, const std::
 // A picture already prepared like MNIST (28x28, white on black unless inverted), taken as is.
 PreparedDigit digit_as_is(const GrayImage& picture, Invert invert, const std::string& name);
 
+// What MNIST's own digits look like, prepared, in all 70,000 of them: their ink (levels of 128
+// and above) covers at least 1.9 % of the 28x28, and everything lit (levels of 32 and above) at
+// most 43.9 %. A prepared digit is plausible within these bounds:
+constexpr double min_ink_share = 0.01;  // levels >= 128
+constexpr double max_lit_share = 0.50;  // levels >= 32
+
+// Why `digit` does not look like one of MNIST's -- too little ink (a speck), or lit pixels
+// nearly everywhere in its 20x20 box (texture, noise, a photo of no digit) -- or "" when it does.
+std::string implausible_digit(const PreparedDigit& digit);
+
 }  // namespace vision
