@@ -1,6 +1,7 @@
 #include "autograd/node_pool.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <new>
 #include <string>
@@ -113,10 +114,16 @@ void free_node(Node* node) {
   Slot* last = list.head;
   for (std::size_t i = 1; i < slots_per_batch; ++i) last = last->next_free;
   FreeList batch{list.head, slots_per_batch};
-  list.head = last->next_free;
-  list.length -= slots_per_batch;
+  Slot* const rest = last->next_free;
   last->next_free = nullptr;
-  give_to_spares(batch);
+  try {
+    give_to_spares(batch);
+  } catch (const std::bad_alloc&) {  // no memory for the spare list's entry: keep the slots here
+    last->next_free = rest;
+    return;
+  }
+  list.head = rest;
+  list.length -= slots_per_batch;
 }
 
 }  // namespace
@@ -130,12 +137,27 @@ Node* allocate_node() {
   return new (slot->storage) Node;
 }
 
+// Freeing a graph must not allocate: it runs in destructors, also while an exception -- a
+// std::bad_alloc, when memory ran out building the graph -- unwinds, where a throw would end the
+// program. So the nodes still to be freed are kept in a stack linked through the nodes
+// themselves: a dead node's `visit` field (which nothing reads once its last reference is gone)
+// holds the next one.
+void push_dead(Node*& stack, Node* node) {
+  node->visit = reinterpret_cast<std::uintptr_t>(stack);
+  stack = node;
+}
+Node* pop_dead(Node*& stack) {
+  Node* node = stack;
+  if (node != nullptr) stack = reinterpret_cast<Node*>(static_cast<std::uintptr_t>(node->visit));
+  return node;
+}
+
 void release(Node* node) {
   if (--node->refs != 0) return;
   // Free `node`, then whichever of its inputs lost their last reference. Following one input
-  // in a loop handles chains without any extra memory; `pending` holds the second input of a
-  // binary node when both became free.
-  std::vector<Node*> pending;
+  // in a loop handles chains; `pending` holds the second input of a binary node when both
+  // became free.
+  Node* pending = nullptr;
   Node* current = node;
   while (current != nullptr) {
     Node* next = nullptr;
@@ -144,15 +166,11 @@ void release(Node* node) {
       if (next == nullptr) {
         next = input;
       } else {
-        pending.push_back(input);
+        push_dead(pending, input);
       }
     }
     free_node(current);
-    if (next == nullptr && !pending.empty()) {
-      next = pending.back();
-      pending.pop_back();
-    }
-    current = next;
+    current = next != nullptr ? next : pop_dead(pending);
   }
 }
 

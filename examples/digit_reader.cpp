@@ -30,6 +30,9 @@ Reading DigitReader::read(const vision::GrayImage& picture, vision::Invert inver
   for (std::size_t c = 0; c < 10; ++c) {
     reading.logits[c] = logits.value(0, c);
     reading.probabilities[c] = probabilities.value(0, c);
+    if (!std::isfinite(reading.probabilities[c])) {
+      io::input_error(name, "the model's output is not a number for this picture (its weights overflow float32)");
+    }
   }
   reading.best = static_cast<std::size_t>(std::max_element(reading.probabilities.begin(), reading.probabilities.end()) -
                                           reading.probabilities.begin());
@@ -71,7 +74,7 @@ std::string terminal_picture(const Reading& reading) {
     text += '|';
     if (y >= first_bar_row && y < first_bar_row + 10) {
       const std::size_t digit = y - first_bar_row;
-      const float p = reading.probabilities[digit];
+      const float p = std::isfinite(reading.probabilities[digit]) ? reading.probabilities[digit] : 0.0F;
       char value[32];
       std::snprintf(value, sizeof value, "   %zu %c %.4f", digit, digit == reading.best ? '*' : ' ',
                     static_cast<double>(p));

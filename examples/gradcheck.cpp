@@ -87,8 +87,13 @@ int main(int argc, char** argv) {
   app.add_option("--loss", loss, "ce: cross-entropy on the logits; mse: on the softmax output")
       ->check(CLI::IsMember({"ce", "mse"}))
       ->capture_default_str();
-  app.add_option("--batch", o.batch, "samples in the batch")->check(CLI::Range(1, 4096))->capture_default_str();
-  app.add_option("--seed", o.seed, "seed for weights and random inputs")->capture_default_str();
+  app.add_option("--batch", o.batch, "samples in the batch")
+      ->check(tools::not_negative())
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app.add_option("--seed", o.seed, "seed for weights and random inputs")
+      ->check(tools::not_negative())
+      ->capture_default_str();
   app.add_option("--data", data_dir, "MNIST folder: use its first images (default: seeded random inputs)");
   app.add_option("--dtype", dtype, "tensor engine precision")
       ->check(CLI::IsMember({"float64", "float32"}))
@@ -102,12 +107,14 @@ int main(int argc, char** argv) {
           },
           "1e-15 to 1"));
   app.add_option("--samples", o.difference_samples, "entries per parameter checked by finite differences")
+      ->check(tools::not_negative())
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   app.add_option("--json", json_path, "also write the full results here");
   app.add_option("--corrupt-gradient", o.corrupt_gradient_of, "testing the checker: spoil this parameter's gradient")
       ->group("");  // hidden from --help
   return tools::parse_and_run(app, argc, argv, "gradcheck", [&] {
+    if (!json_path.empty()) io::check_writable(json_path);
     const std::vector<std::size_t> sizes = parse_sizes(net);
     std::vector<std::size_t> hidden(sizes.begin() + 1, sizes.end() - 1);
     o.architecture =

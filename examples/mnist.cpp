@@ -42,7 +42,9 @@ int main(int argc, char** argv) {
   mnist_tool::TrainOptions train;
   CLI::App* train_cmd = app.add_subcommand("train", "train a network and print its test accuracy");
   train_cmd->add_option("--data", train.data_dir, data_help);
-  train_cmd->add_option("--hidden", train.hidden, "hidden layer sizes, one flag per layer")->capture_default_str();
+  train_cmd->add_option("--hidden", train.hidden, "hidden layer sizes, one flag per layer")
+      ->check(tools::not_negative())
+      ->capture_default_str();
   train_cmd->add_option("--activation", train.activation, "hidden activation")
       ->check(CLI::IsMember({"tanh", "relu", "sigmoid"}))
       ->capture_default_str();
@@ -50,6 +52,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   train_cmd->add_option("--batch", train.batch, "samples per step")
+      ->check(tools::not_negative())
       ->check(CLI::Range(1, 1 << 20))
       ->capture_default_str();
   train_cmd->add_option("--lr", train.learning_rate, "learning rate")
@@ -70,7 +73,9 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--input-norm", train.input_norm, "input normalisation (mnist: mean 0.1307, std 0.3081)")
       ->check(CLI::IsMember({"mnist", "none"}))
       ->capture_default_str();
-  train_cmd->add_option("--seed", train.seed, "seed for weights and shuffling")->capture_default_str();
+  train_cmd->add_option("--seed", train.seed, "seed for weights and shuffling")
+      ->check(tools::not_negative())
+      ->capture_default_str();
   train_cmd->add_option("--threads", train.threads, "threads for BLAS and kernels (0: every core)")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
@@ -80,14 +85,18 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--dtype", train.dtype, "tensor engine precision")
       ->check(CLI::IsMember({"float32", "float64"}))
       ->capture_default_str();
-  train_cmd->add_option("--limit", train.limit, "use the first N training images (0: all)")->capture_default_str();
+  train_cmd->add_option("--limit", train.limit, "use the first N training images (0: all)")
+      ->check(tools::not_negative())
+      ->capture_default_str();
   train_cmd->add_option("--test-limit", train.test_limit, "use the first N test images (0: all)")
+      ->check(tools::not_negative())
       ->capture_default_str();
   train_cmd->add_option("--save", train.save_path, "write the trained model here (safetensors)");
   train_cmd->add_option("--metrics", train.metrics_path, "write per-epoch metrics here (CSV)");
   train_cmd->add_option("--checkpoint", train.checkpoint_path,
                         "save training state here at each epoch's end and on Ctrl-C (exit 130)");
   train_cmd->add_option("--checkpoint-every", train.checkpoint_every, "also save it every N batches")
+      ->check(tools::not_negative())
       ->check(CLI::Range(1, 1 << 30));
   train_cmd->add_option("--resume", train.resume_path, "continue from a checkpoint (same options)");
   train_cmd->add_option("--plot", train.plot_path, "draw loss and accuracy per epoch here (PNG, needs gnuplot)")
@@ -97,7 +106,8 @@ int main(int argc, char** argv) {
   CLI::App* eval_cmd = app.add_subcommand("eval", "print a model's accuracy and confusion matrix");
   eval_cmd->add_option("--model", eval.model_path, "model file (safetensors)")->required();
   eval_cmd->add_option("--data", eval.data_dir, data_help);
-  eval_cmd->add_option("--test-limit", eval.test_limit, "use the first N test images (0: all)");
+  eval_cmd->add_option("--test-limit", eval.test_limit, "use the first N test images (0: all)")
+      ->check(tools::not_negative());
   eval_cmd
       ->add_option("--errors", eval.errors_path,
                    "save the first 100 misclassified digits here (PNG) and the confusion heat map beside it")
@@ -116,6 +126,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   predict_cmd->add_flag("--as-is", predict.as_is, "the images are 28x28 and already prepared like MNIST");
   predict_cmd->add_option("--top", predict.top, "print the K most likely digits")
+      ->check(tools::not_negative())
       ->check(CLI::Range(1, 10))
       ->capture_default_str();
   predict_cmd->add_flag("--show", predict.show, "draw the 28x28 the model saw and its probabilities");

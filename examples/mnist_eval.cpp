@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "data_location.hpp"
+#include "io/file_io.hpp"
 #include "io/input_error.hpp"
 #include "io/model_file.hpp"
 #include "mnist/evaluation.hpp"
@@ -16,6 +17,10 @@ namespace mnist_tool {
 using Model = nn::MLP<tensor::Tensor<float>>;
 
 int eval(const EvalOptions& o) {
+  if (!o.errors_path.empty()) {  // checked before the evaluation, not after
+    io::check_writable(o.errors_path);
+    io::check_writable(o.errors_path.substr(0, o.errors_path.size() - 4) + "-confusion.png");
+  }
   nn::Normalisation normalisation;
   const Model model = io::load_model<tensor::Tensor<float>>(o.model_path, &normalisation);
   const mnist::Dataset test_set = mnist::load_mnist(mnist_data_dir(o.data_dir), mnist::Split::test, o.test_limit);

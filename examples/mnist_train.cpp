@@ -110,6 +110,27 @@ void check_same_recipe(const std::string& path, const std::map<std::string, std:
   }
 }
 
+// A checkpoint's position must be one this recipe reaches on this data: an epoch of the run (or
+// just past its last, when it finished), a batch of that epoch, and exactly the optimizer steps
+// taken to get there -- else training would silently skip, repeat or overflow.
+void check_position(const std::string& path, const io::TrainingPosition& p, int epochs, std::size_t batches) {
+  if (p.epoch > epochs + 1 || (p.epoch == epochs + 1 && p.next_batch != 0)) {
+    throw io::InputError(path + ": the checkpoint is at epoch " + std::to_string(p.epoch) + ", batch " +
+                         std::to_string(p.next_batch) + ", past this run's " + std::to_string(epochs) + " epochs");
+  }
+  if (p.next_batch >= batches) {
+    throw io::InputError(path + ": the checkpoint's next batch is " + std::to_string(p.next_batch) +
+                         ", but an epoch has " + std::to_string(batches) + " batches");
+  }
+  const long long steps =
+      static_cast<long long>(p.epoch - 1) * static_cast<long long>(batches) + static_cast<long long>(p.next_batch);
+  if (p.optimizer_steps != steps) {
+    throw io::InputError(path + ": the checkpoint's optimizer took " + std::to_string(p.optimizer_steps) +
+                         " steps, but epoch " + std::to_string(p.epoch) + " batch " + std::to_string(p.next_batch) +
+                         " of this run comes after " + std::to_string(steps));
+  }
+}
+
 // "epoch 2 after batch 14" / "start of epoch 3"
 std::string describe_position(const io::TrainingPosition& p) {
   return p.next_batch == 0 ? "start of epoch " + std::to_string(p.epoch)
@@ -131,6 +152,7 @@ int run(const TrainOptions& o, const mnist::Dataset& train_set, const mnist::Dat
     const io::TrainingPosition saved = io::load_checkpoint(o.resume_path, model, *optimizer);
     check_same_recipe(o.resume_path, saved.recipe, position.recipe);
     position = saved;
+    check_position(o.resume_path, position, o.epochs, (train_set.count + o.batch - 1) / o.batch);
     shuffle_rng.restore(position.rng_state);
     std::printf("resuming from %s at epoch %d, batch %zu\n", o.resume_path.c_str(), position.epoch,
                 position.next_batch + 1);
@@ -255,6 +277,10 @@ int train(const TrainOptions& options) {
   }
   for (std::size_t size : o.hidden) {
     if (size == 0) throw std::invalid_argument("--hidden 0: a layer needs at least one neuron");
+  }
+  // Every file the run will write is checked now, not found unwritable after the training.
+  for (const std::string* path : {&o.save_path, &o.checkpoint_path, &o.metrics_path, &o.plot_path}) {
+    if (!path->empty()) io::check_writable(*path);
   }
   if (o.threads > 0) tensor::set_num_threads(o.threads);
 

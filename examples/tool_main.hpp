@@ -82,6 +82,19 @@ inline std::string unknown_word(const CLI::App& app, int argc, char** argv) {
   return "";
 }
 
+// For options held in unsigned types (counts, sizes, seeds): refuses a negative number, which
+// the conversion would otherwise wrap to 2^64 - n (--hidden -5, --limit -1).
+inline CLI::Validator not_negative() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const std::size_t first = text.find_first_not_of(" \t");
+        return first != std::string::npos && text[first] == '-'
+                   ? text + " is negative: give a whole number of 0 or more"
+                   : "";
+      },
+      "NON-NEGATIVE");
+}
+
 inline int parse_and_run(CLI::App& app, int argc, char** argv, const char* tool, const std::function<int()>& run) {
   const std::string unknown = unknown_word(app, argc, argv);
   if (!unknown.empty()) {

@@ -1,6 +1,8 @@
 #include "io/checkpoint.hpp"
 
+#include <charconv>
 #include <sstream>
+#include <system_error>
 
 #include "io/input_error.hpp"
 
@@ -24,6 +26,22 @@ std::map<std::string, std::string> split(const std::string& text) {
   return entries;
 }
 
+// The whole of `text` as a number from `low` to `high`, or an InputError naming the field.
+long long whole_number(const Safetensors& file, const char* key, long long low, long long high,
+                       const std::string& where) {
+  const std::string& text = file.metadata.at(key);
+  long long value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty()) {
+    input_error(where, std::string(key) + " is '" + text + "', not a whole number");
+  }
+  if (value < low || value > high) {
+    input_error(where,
+                std::string(key) + " is " + text + ", outside " + std::to_string(low) + " to " + std::to_string(high));
+  }
+  return value;
+}
+
 }  // namespace
 
 void add_position(const TrainingPosition& position, std::map<std::string, std::string>& metadata) {
@@ -39,15 +57,12 @@ TrainingPosition position_from(const Safetensors& file, const std::string& where
                           "checkpoint_optimizer_steps"}) {
     if (file.metadata.count(key) == 0) input_error(where, std::string("not a training checkpoint (no ") + key + ")");
   }
+  // Bounds that no real run reaches; the caller checks the position against its recipe and data.
   TrainingPosition position;
-  try {
-    position.epoch = std::stoi(file.metadata.at("checkpoint_epoch"));
-    position.next_batch = std::stoul(file.metadata.at("checkpoint_next_batch"));
-    std::stol(file.metadata.at("checkpoint_optimizer_steps"));
-  } catch (const std::exception&) {
-    input_error(where, "checkpoint position fields are not numbers");
-  }
-  if (position.epoch < 1) input_error(where, "checkpoint epoch must be at least 1");
+  position.epoch = static_cast<int>(whole_number(file, "checkpoint_epoch", 1, max_checkpoint_epochs, where));
+  position.next_batch =
+      static_cast<std::size_t>(whole_number(file, "checkpoint_next_batch", 0, max_checkpoint_steps, where));
+  position.optimizer_steps = whole_number(file, "checkpoint_optimizer_steps", 0, max_checkpoint_steps, where);
   position.rng_state = file.metadata.at("checkpoint_rng_state");
   nn::Rng probe(0);
   try {

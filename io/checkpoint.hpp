@@ -14,16 +14,23 @@
 
 namespace io {
 
+// The largest epoch and optimizer step count a checkpoint may name (far beyond any real run,
+// and far from overflowing the types that count them).
+constexpr long long max_checkpoint_epochs = 1'000'000;
+constexpr long long max_checkpoint_steps = 1'000'000'000'000;
+
 struct TrainingPosition {
   int epoch = 1;                              // the epoch to continue, from 1
   std::size_t next_batch = 0;                 // its first batch not yet trained
   std::string rng_state;                      // the shuffling generator at that epoch's start
   std::map<std::string, std::string> recipe;  // options a resumed run must match
   std::string metrics_csv;                    // rows of the epochs finished so far
+  long long optimizer_steps = 0;              // steps the optimizer had taken (read from a checkpoint)
 };
 
 // The metadata entries for `position` (prefix "checkpoint_"), and back. position_from throws
-// InputError naming `where` when the file is not a checkpoint or a field is malformed.
+// InputError naming `where` and the field when the file is not a checkpoint, or a field is not
+// a whole number (all of it) within the bounds above.
 void add_position(const TrainingPosition& position, std::map<std::string, std::string>& metadata);
 TrainingPosition position_from(const Safetensors& file, const std::string& where);
 
@@ -76,7 +83,7 @@ TrainingPosition load_checkpoint(const std::string& path, nn::MLP<M>& model, nn:
         state.slots[k].emplace_back(t.name.substr(prefix.size()), t.values);
     }
   }
-  state.steps = std::stol(file.metadata.at("checkpoint_optimizer_steps"));
+  state.steps = static_cast<long>(position.optimizer_steps);
   try {
     optimizer.restore(state);
   } catch (const std::invalid_argument& error) {

@@ -1,6 +1,8 @@
 #include "io/file_io.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -58,6 +60,49 @@ std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& compressed, co
   return out;
 }
 
+// A temporary file is named <target>.tmp-<pid of the writer>.
+constexpr const char* temporary_marker = ".tmp-";
+
+// The folder of `path` ("." when it names none).
+std::string folder_of(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// What a write to `path` replaces: `path` itself, or, when it is a symbolic link, the file the
+// link names (resolved link by link; a dangling link names the file it would create).
+std::string resolved_target(std::string path) {
+  for (int depth = 0; depth < 40; ++depth) {  // as the kernel's limit on nested links
+    char buffer[4096];
+    const ssize_t length = ::readlink(path.c_str(), buffer, sizeof buffer - 1);
+    if (length < 0) return path;  // not a link (or gone): the path itself
+    const std::string link(buffer, static_cast<std::size_t>(length));
+    path = link.front() == '/' ? link : folder_of(path) + "/" + link;
+  }
+  return path;
+}
+
+// Removes the temporary files a killed writer of `target` left behind: <target>.tmp-<pid> whose
+// process is gone. A live writer's file is left alone.
+void remove_stale_temporaries(const std::string& target) {
+  const std::string folder = folder_of(target);
+  const std::string prefix =
+      target.substr(target.rfind('/') == std::string::npos ? 0 : target.rfind('/') + 1) + temporary_marker;
+  DIR* dir = ::opendir(folder.c_str());
+  if (dir == nullptr) return;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string name = entry->d_name;
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string pid_text = name.substr(prefix.size());
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9)
+      continue;
+    const auto pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) ::unlink((folder + "/" + name).c_str());
+  }
+  ::closedir(dir);
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> read_file(const std::string& path, std::size_t max_bytes) {
@@ -94,12 +139,35 @@ std::vector<std::uint8_t> gunzip_if_compressed(std::vector<std::uint8_t> bytes, 
   return bytes;
 }
 
+std::string unwritable_reason(const std::string& path) {
+  struct stat status {};
+  if (::stat(path.c_str(), &status) == 0) {  // follows a symbolic link to what it names
+    if (S_ISDIR(status.st_mode)) return "is a folder, not a file";
+    if (!S_ISREG(status.st_mode)) return "is not a regular file (a device, a FIFO or a socket): not overwritten";
+  }
+  const std::string folder = folder_of(resolved_target(path));
+  if (::stat(folder.c_str(), &status) != 0) return "folder '" + folder + "': " + std::strerror(errno);
+  if (!S_ISDIR(status.st_mode)) return "'" + folder + "' is not a folder";
+  if (::access(folder.c_str(), W_OK) != 0) return "folder '" + folder + "' is not writable: " + std::strerror(errno);
+  return "";
+}
+
+void check_writable(const std::string& path) {
+  const std::string reason = unwritable_reason(path);
+  if (!reason.empty()) input_error(path, "cannot be written: " + reason);
+}
+
 void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes) {
-  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
+  const std::string reason = unwritable_reason(path);
+  if (!reason.empty()) throw std::runtime_error(path + ": cannot be written: " + reason);
+  // A symbolic link stays a link: the file it names is replaced, beside itself.
+  const std::string target = resolved_target(path);
+  remove_stale_temporaries(target);
+  const std::string temporary = target + temporary_marker + std::to_string(::getpid());
   auto fail = [&](const std::string& what) {
-    const std::string reason = std::strerror(errno);
+    const std::string why = std::strerror(errno);
     std::remove(temporary.c_str());
-    throw std::runtime_error(path + ": " + what + ": " + reason);
+    throw std::runtime_error(path + ": " + what + ": " + why);
   };
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail("cannot create temporary file " + temporary);
@@ -118,7 +186,7 @@ void write_file_atomically(const std::string& path, const std::vector<std::uint8
     fail("fsync failed");
   }
   if (::close(fd) != 0) fail("close failed");
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) fail("cannot rename the temporary file into place");
+  if (std::rename(temporary.c_str(), target.c_str()) != 0) fail("cannot rename the temporary file into place");
 }
 
 }  // namespace io

@@ -80,12 +80,21 @@ ModelHeader model_header(const Safetensors& file, const std::string& where) {
   } catch (const std::invalid_argument& error) {
     input_error(where, std::string("metadata describes no valid network: ") + error.what());
   }
+  // Pixels scaled to [0, 1] are shifted by the mean and divided by the std: values far outside
+  // these bounds would only turn every input into an overflow.
   if (file.metadata.count("input_mean") != 0) {
     header.normalisation.mean = parse_number(file.metadata.at("input_mean"), "input_mean", where);
+    if (std::abs(header.normalisation.mean) > max_input_mean) {
+      input_error(where, "metadata field 'input_mean' is " + file.metadata.at("input_mean") + ", outside -" +
+                             number_text(max_input_mean) + " to " + number_text(max_input_mean));
+    }
   }
   if (file.metadata.count("input_std") != 0) {
     header.normalisation.std = parse_number(file.metadata.at("input_std"), "input_std", where);
-    if (header.normalisation.std <= 0) input_error(where, "metadata field 'input_std' must be positive");
+    if (!(header.normalisation.std >= min_input_std && header.normalisation.std <= max_input_std)) {
+      input_error(where, "metadata field 'input_std' is " + file.metadata.at("input_std") + ", outside " +
+                             number_text(min_input_std) + " to " + number_text(max_input_std));
+    }
   }
   return header;
 }

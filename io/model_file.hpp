@@ -18,6 +18,11 @@
 
 namespace io {
 
+// The bounds a model file's input normalisation must keep (MNIST's: mean 0.1307, std 0.3081).
+constexpr double max_input_mean = 1e4;
+constexpr double min_input_std = 1e-4;
+constexpr double max_input_std = 1e4;
+
 // What a model file describes besides its weights.
 struct ModelHeader {
   nn::Architecture architecture;

@@ -51,15 +51,39 @@ std::vector<double> read_values(const std::uint8_t* data, std::size_t count) {
   return values;
 }
 
-// Parses the header, refusing duplicate keys anywhere (nlohmann would keep the last silently).
+// How deep a header may nest and how long its arrays may be. A real header nests three deep
+// ({"name": {"shape": [...]}}) and its longest array is a shape; without these bounds, 100 MB of
+// "[" (the format's largest header) took 3.9 GB to parse.
+constexpr int max_header_depth = 8;
+constexpr std::size_t max_header_array = 64;
+
+// Parses the header, refusing duplicate keys anywhere (nlohmann would keep the last silently),
+// and nesting or arrays beyond the bounds above -- refused as they open, so that memory stays a
+// small multiple of the header's size.
 json parse_header(const std::string& text, const std::string& name) {
   std::vector<std::set<std::string>> open_objects;  // the keys seen so far in each open object
+  std::vector<std::size_t> open_arrays;             // the elements seen so far in each open array
+  std::vector<bool> in_array;                       // for each open container: whether an array
   std::string duplicate;
-  auto on_event = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
+  auto on_event = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (depth > max_header_depth) input_error(name, "header nests deeper than " + std::to_string(max_header_depth));
+    const bool starts_value = event == json::parse_event_t::value || event == json::parse_event_t::object_start ||
+                              event == json::parse_event_t::array_start;
+    if (starts_value && !in_array.empty() && in_array.back() && ++open_arrays.back() > max_header_array) {
+      input_error(name, "header has an array longer than " + std::to_string(max_header_array));
+    }
     if (event == json::parse_event_t::object_start) {
       open_objects.emplace_back();
+      in_array.push_back(false);
     } else if (event == json::parse_event_t::object_end) {
       open_objects.pop_back();
+      in_array.pop_back();
+    } else if (event == json::parse_event_t::array_start) {
+      open_arrays.push_back(0);
+      in_array.push_back(true);
+    } else if (event == json::parse_event_t::array_end) {
+      open_arrays.pop_back();
+      in_array.pop_back();
     } else if (event == json::parse_event_t::key && !open_objects.empty()) {
       const std::string key = parsed.get<std::string>();
       if (!open_objects.back().insert(key).second && duplicate.empty()) duplicate = key;

@@ -2,9 +2,15 @@
 // 1 MiB stack (see tests/CMakeLists.txt), so any recursion over the graph's depth -- in the
 // topological sort, in backward or in teardown -- fails here even in an optimised build.
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -147,6 +153,50 @@ BOOST_AUTO_TEST_CASE(mlp_784_16_10_loss_over_250_images) {
     BOOST_TEST(testing::close(W1[index].grad(), expected, 1e-6),
                "W1[" << index << "]: " << W1[index].grad() << " vs " << expected);
   }
+}
+
+// Address and leak sanitizers reserve terabytes of address space: a memory limit cannot be set
+// under them, and they report running out of memory themselves.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool memory_limit_possible = false;
+#else
+constexpr bool memory_limit_possible = true;
+#endif
+
+BOOST_AUTO_TEST_CASE(running_out_of_memory_mid_graph_throws_bad_alloc_and_frees_the_graph) {
+  if (!memory_limit_possible) {
+    BOOST_TEST_MESSAGE("skipped: a memory limit cannot be set under the sanitizers");
+    return;
+  }
+  // In a child process limited to 256 MiB more than it uses now: a graph of ever more nodes,
+  // each sum fed by two fresh products (so freeing it keeps a stack of dying nodes), until an
+  // allocation fails. That std::bad_alloc must reach the catch below with the graph freed on the
+  // way -- freeing allocates nothing -- and the child must not abort (exit 134).
+  const pid_t child = ::fork();
+  BOOST_REQUIRE(child >= 0);
+  if (child == 0) {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_AS, &limit);
+    std::size_t in_use = 0;
+    if (FILE* status = std::fopen("/proc/self/statm", "r")) {
+      unsigned long pages = 0;
+      if (std::fscanf(status, "%lu", &pages) == 1) in_use = pages * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+      std::fclose(status);
+    }
+    limit.rlim_cur = in_use + (std::size_t{256} << 20);
+    ::setrlimit(RLIMIT_AS, &limit);
+    try {
+      Value total(0.0);
+      for (long i = 0;; ++i) total = total + Value(0.5) * Value(static_cast<double>(i % 7));
+    } catch (const std::bad_alloc&) {
+      ::_exit(42);
+    }
+    ::_exit(1);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  BOOST_TEST(WIFEXITED(status), "the child ended by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+  BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 42), "the child's exit code: " << WEXITSTATUS(status));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

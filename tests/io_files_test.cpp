@@ -3,11 +3,14 @@
 
 #include <zlib.h>
 
+#include <sys/stat.h>
+
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "check_refused.hpp"
@@ -18,6 +21,8 @@
 #include "io/model_file.hpp"
 #include "io/safetensors.hpp"
 #include "mnist/dataset.hpp"
+#include "nn/optimizer.hpp"
+#include "nn/random.hpp"
 #include "vision/image.hpp"
 
 using Bytes = std::vector<std::uint8_t>;
@@ -167,6 +172,18 @@ BOOST_AUTO_TEST_CASE(safetensors_refuses_bad_files) {
   const std::string b = R"("b":{"dtype":"F64","shape":[1,2],"data_offsets":[24,40]})";
   auto header = [](const std::string& body) { return "{" + body + "}"; };
   check_refused([&] { io::decode_safetensors(with_header(good, "{\"a\": [1,"), "m"); }, {"not valid JSON"});
+  // Deep nesting and long arrays are refused as they open (100 MB of "[" once took 3.9 GB).
+  check_refused([&] { io::decode_safetensors(with_header(good, "{\"a\":" + std::string(1000000, '[')), "m"); },
+                {"m: header nests deeper than 8"});
+  std::string long_shape = "[1";
+  for (int i = 0; i < 100; ++i) long_shape += ",1";
+  check_refused(
+      [&] {
+        io::decode_safetensors(
+            with_header(good, header(R"("a":{"dtype":"F32","shape":)" + long_shape + R"(],"data_offsets":[0,24]})")),
+            "m");
+      },
+      {"header has an array longer than 64"});
   check_refused([&] { io::decode_safetensors(with_header(good, header(a + "," + a + "," + b)), "m"); },
                 {"names 'a' twice"});
   check_refused([&] { io::decode_safetensors(with_header(good, header(a)), "m"); }, {"16 bytes after the last"});
@@ -354,6 +371,86 @@ BOOST_AUTO_TEST_CASE(atomic_write_replaces_whole_files_only) {
   io::write_file_atomically(dir + "/f", Bytes{4, 5});
   BOOST_TEST((io::read_file(dir + "/f") == Bytes{4, 5}));
   BOOST_CHECK_THROW(io::write_file_atomically(dir + "/no/such/dir/f", Bytes{1}), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(saving_follows_links_refuses_special_files_and_clears_killed_writers_files) {
+  namespace fs = std::filesystem;
+  const std::string dir = scratch_dir("save_paths");
+  // A symbolic link stays a link; the file it names gets the bytes.
+  io::write_file_atomically(dir + "/real", Bytes{1});
+  fs::create_symlink("real", dir + "/link");
+  io::write_file_atomically(dir + "/link", Bytes{7, 8});
+  BOOST_TEST(fs::is_symlink(dir + "/link"));
+  BOOST_TEST((io::read_file(dir + "/real") == Bytes{7, 8}));
+  // Devices, FIFOs and folders are refused, before any work and when writing, never replaced.
+  ::mkfifo((dir + "/fifo").c_str(), 0600);
+  for (const std::string& path : {std::string("/dev/null"), dir + "/fifo", dir}) {
+    check_refused([&] { io::check_writable(path); }, {path, "cannot be written"});
+    BOOST_CHECK_THROW(io::write_file_atomically(path, Bytes{1}), std::runtime_error);
+  }
+  BOOST_TEST(fs::is_character_file("/dev/null"));
+  BOOST_TEST(fs::is_fifo(dir + "/fifo"));
+  check_refused([&] { io::check_writable(dir + "/missing/m.safetensors"); }, {"folder '" + dir + "/missing'"});
+  // A temporary file left by a killed writer (its process gone) is removed by the next save of
+  // the same file; one of a live writer is not.
+  const std::string stale = dir + "/real.tmp-4194303";  // above Linux's largest process id
+  const std::string live = dir + "/real.tmp-1";         // init's: alive
+  write_bytes(stale, Bytes{0});
+  write_bytes(live, Bytes{0});
+  io::write_file_atomically(dir + "/real", Bytes{9});
+  BOOST_TEST(!fs::exists(stale));
+  BOOST_TEST(fs::exists(live));
+}
+
+BOOST_AUTO_TEST_CASE(reading_never_blocks_on_a_fifo_or_reads_a_folder) {
+  const std::string dir = scratch_dir("special_reads");
+  ::mkfifo((dir + "/fifo").c_str(), 0600);  // nobody writes it: open() would wait forever
+  check_refused([&] { io::read_file(dir + "/fifo"); }, {"fifo", "is not a regular file"});
+  check_refused([&] { io::read_file(dir); }, {"is a folder, not a file"});
+  check_refused([&] { io::read_safetensors(dir + "/fifo"); }, {"is not a regular file"});
+}
+
+BOOST_AUTO_TEST_CASE(model_normalisation_must_be_finite_and_sane) {
+  const std::string dir = scratch_dir("normalisation");
+  const nn::MLP<tensor::Tensor<float>> model(nn::Architecture::classifier(3, {2}, 2, nn::Activation::tanh), 1);
+  io::save_model(dir + "/m.safetensors", model, {0.1, 0.3});
+  for (const auto& [key, value, message] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"input_std", "1e-300", "'input_std' is 1e-300, outside 0.0001 to 10000"},
+           {"input_std", "0", "'input_std' is 0, outside"},
+           {"input_mean", "1e30", "'input_mean' is 1e30, outside -10000 to 10000"},
+           {"input_mean", "nan", "'input_mean' is not a finite number"}}) {
+    io::Safetensors file = io::read_safetensors(dir + "/m.safetensors");
+    file.metadata[key] = value;
+    io::write_safetensors(dir + "/bad.safetensors", file);
+    check_refused([&] { io::load_model<tensor::Tensor<float>>(dir + "/bad.safetensors"); },
+                  {"bad.safetensors", message});
+  }
+}
+
+BOOST_AUTO_TEST_CASE(checkpoint_positions_are_whole_numbers_in_range) {
+  const std::string dir = scratch_dir("positions");
+  using TensorF = tensor::Tensor<float>;
+  const nn::MLP<TensorF> model(nn::Architecture::classifier(3, {2}, 2, nn::Activation::tanh), 1);
+  nn::SGD<TensorF> sgd(model.parameters(), 0.1);
+  io::TrainingPosition position;
+  position.rng_state = nn::Rng(1).state();
+  io::save_checkpoint(dir + "/c.safetensors", model, {0, 1}, sgd, position);
+  for (const auto& [key, value, message] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"checkpoint_epoch", "3abc", "checkpoint_epoch is '3abc', not a whole number"},
+           {"checkpoint_epoch", "2147483647", "checkpoint_epoch is 2147483647, outside 1 to 1000000"},
+           {"checkpoint_epoch", "0", "checkpoint_epoch is 0, outside 1 to"},
+           {"checkpoint_next_batch", "-1", "checkpoint_next_batch is -1, outside 0 to"},
+           {"checkpoint_optimizer_steps", "9223372036854775807",
+            "checkpoint_optimizer_steps is 9223372036854775807, outside 0 to"},
+           {"checkpoint_optimizer_steps", " 5", "not a whole number"}}) {
+    io::Safetensors file = io::read_safetensors(dir + "/c.safetensors");
+    file.metadata[key] = value;
+    io::write_safetensors(dir + "/bad.safetensors", file);
+    nn::MLP<TensorF> target(model.architecture(), 2);
+    nn::SGD<TensorF> target_sgd(target.parameters(), 0.1);
+    check_refused([&] { io::load_checkpoint(dir + "/bad.safetensors", target, target_sgd); },
+                  {"bad.safetensors", message});
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -135,4 +135,24 @@ done
 expect_refusal "eval without --model" "--model" "$mnist" eval --data "$work/good"
 expect_refusal "no command" "subcommand" "$mnist"
 
+# --- numbers that wrap, and files that cannot be written, found before any training
+expect_refusal "a negative layer size" "-5 is negative" "$mnist" train --data "$work/good" --hidden -5
+expect_refusal "a negative limit" "-1 is negative" "$mnist" train --data "$work/good" --limit -1
+for flag in --save --checkpoint --metrics; do
+  expect_refusal "$flag into a missing folder, before training" "folder '/nonexistent'" \
+    "$mnist" train --data "$work/good" "$flag" /nonexistent/out.file
+  if grep -q "^epoch" "$work/out.txt"; then fail "$flag: training ran first"; fi
+done
+expect_refusal "--plot into a missing folder, before training" "folder '/nonexistent'" \
+  "$mnist" train --data "$work/good" --plot /nonexistent/curve.png
+expect_refusal "--save onto a device" "/dev/full: cannot be written: is not a regular file" \
+  "$mnist" train --data "$work/good" --save /dev/full
+expect_refusal "eval --errors into a missing folder, before evaluating" "folder '/nonexistent'" \
+  "$mnist" eval --model "$model" --data "$work/good" --errors /nonexistent/e.png
+mkfifo "$work/fifo.png"
+expect_refusal "a FIFO given as a picture does not block" "is not a regular file" \
+  "$mnist" predict --model "$model" "$work/fifo.png"
+expect_refusal "a FIFO given as a model does not block" "is not a regular file" \
+  "$mnist" eval --model "$work/fifo.png" --data "$work/good"
+
 finish

@@ -64,6 +64,29 @@ if [ "$code" -eq 2 ] && grep -q "uninterrupted.safetensors: not a training check
 else
   fail "resume from a model: exit $code, $(cat "$work/notck.err")"
 fi
+# A checkpoint whose position this recipe never reaches -- a batch past the epoch's end, an epoch
+# past the run's, optimizer steps that do not match -- is refused, not silently skipped or
+# overflowed. (Digits are replaced by as many digits, so the header keeps its length.)
+# edited_checkpoint FIELD DIGIT > FILE: ck.safetensors with FIELD's digits all made DIGIT
+edited_checkpoint() {
+  perl -0777 -pe 's/("'"$1"'":")(\d+)/$1 . ("'"$2"'" x length($2))/e' "$work/ck.safetensors"
+}
+edited_checkpoint checkpoint_optimizer_steps 9 > "$work/steps.safetensors"
+expect_refusal "optimizer steps that the position does not account for" "steps, but epoch" \
+  "$mnist" train "${recipe[@]}" --resume "$work/steps.safetensors"
+edited_checkpoint checkpoint_next_batch 9 > "$work/batch.safetensors"
+batch=$(grep -ao '"checkpoint_next_batch":"[0-9]*"' "$work/batch.safetensors" | grep -o '[0-9][0-9]*')
+if [ "$batch" -ge 375 ]; then  # (two digits, 99, are still inside the epoch: then the steps do not match)
+  expect_refusal "a next batch ($batch) past the epoch's 375" "but an epoch has 375 batches" \
+    "$mnist" train "${recipe[@]}" --resume "$work/batch.safetensors"
+else
+  expect_refusal "a next batch ($batch) the optimizer's steps do not account for" "steps, but epoch" \
+    "$mnist" train "${recipe[@]}" --resume "$work/batch.safetensors"
+fi
+edited_checkpoint checkpoint_epoch 7 > "$work/epoch.safetensors"
+expect_refusal "an epoch past the run's 3" "past this run's 3 epochs" \
+  "$mnist" train "${recipe[@]}" --resume "$work/epoch.safetensors"
+
 "$mnist" eval --model "$work/ck.safetensors" --data "$data" --test-limit 100 > /dev/null 2>&1 &&
   pass "a checkpoint is also a model file for eval" || fail "eval of a checkpoint"
 

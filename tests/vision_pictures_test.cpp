@@ -148,6 +148,14 @@ BOOST_AUTO_TEST_CASE(bmp_rows_are_read_in_either_order) {
   huge[18] = 0x50, huge[19] = 0xC3;                                    // width 50000
   huge[22] = 0xB0, huge[23] = 0x3C, huge[24] = 0xFF, huge[25] = 0xFF;  // height -50000
   check_refused([&] { vision::decode_gray_image(huge, "huge.bmp"); }, {"huge.bmp", "50000x50000 pixels is too large"});
+  // Cut short, the file lacks rows its header promises: refused, not read with rows made up.
+  for (const std::size_t cut : {1, 8, 16}) {
+    Bytes truncated = bmp(2, bottom_up);
+    truncated.resize(truncated.size() - cut);
+    check_refused(
+        [&] { vision::decode_gray_image(truncated, "cut.bmp"); },
+        {"cut.bmp: BMP data is truncated: its header promises 70 bytes, the file has " + std::to_string(70 - cut)});
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_digit_anywhere_is_scaled_to_20_and_centred_by_mass) {

@@ -88,19 +88,36 @@ std::uint32_t little_endian_u32(const std::uint8_t* p) {
   return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
 }
 
-// The BMP's size from its info header (a negative height means rows stored top-down).
+// The BMP's size from its info header (a negative height means rows stored top-down), and, for
+// uncompressed pixels, that the file holds every row its header promises: stb_image would read
+// a truncated file without complaint, with the missing rows made up.
 void check_bmp(const std::vector<std::uint8_t>& bytes, const std::string& name, std::size_t max_pixels) {
   if (bytes.size() < 26) io::input_error(name, "BMP header is truncated");
+  const std::uint32_t data_offset = little_endian_u32(&bytes[10]);
   const std::uint32_t header_size = little_endian_u32(&bytes[14]);
+  std::uint64_t width = 0, height = 0;
+  std::uint32_t bits = 0, compression = 0;
   if (header_size == 12) {  // OS/2 1.x: 16-bit unsigned sizes
-    check_size(bytes[18] | (bytes[19] << 8), bytes[20] | (bytes[21] << 8), name, max_pixels);
-    return;
+    width = bytes[18] | (bytes[19] << 8);
+    height = bytes[20] | (bytes[21] << 8);
+    bits = bytes[24] | (bytes[25] << 8);
+  } else {
+    if (bytes.size() < 34) io::input_error(name, "BMP header is truncated");
+    auto magnitude = [](std::int32_t v) { return static_cast<std::uint64_t>(v < 0 ? -std::int64_t{v} : v); };
+    width = magnitude(static_cast<std::int32_t>(little_endian_u32(&bytes[18])));
+    height = magnitude(static_cast<std::int32_t>(little_endian_u32(&bytes[22])));
+    bits = bytes[28] | (bytes[29] << 8);
+    compression = little_endian_u32(&bytes[30]);
   }
-  const auto width = static_cast<std::int32_t>(little_endian_u32(&bytes[18]));
-  const auto height = static_cast<std::int32_t>(little_endian_u32(&bytes[22]));
-  auto magnitude = [](std::int32_t v) { return v < 0 ? -static_cast<std::int64_t>(v) : std::int64_t{v}; };
-  check_size(static_cast<std::uint64_t>(magnitude(width)), static_cast<std::uint64_t>(magnitude(height)), name,
-             max_pixels);
+  check_size(width, height, name, max_pixels);
+  const bool uncompressed = compression == 0 || compression == 3;  // BI_RGB, BI_BITFIELDS
+  if (!uncompressed || bits == 0 || bits > 32) return;             // what stb_image refuses, it refuses itself
+  const std::uint64_t row_bytes = (bits * width + 31) / 32 * 4;    // rows are padded to 4 bytes
+  const std::uint64_t needed = std::uint64_t{data_offset} + row_bytes * height;
+  if (bytes.size() < needed) {
+    io::input_error(name, "BMP data is truncated: its header promises " + std::to_string(needed) +
+                              " bytes, the file has " + std::to_string(bytes.size()));
+  }
 }
 
 }  // namespace
