@@ -74,7 +74,7 @@ const char* const dot_graph_header =
     "  node [shape=record, fontname=\"Helvetica\", fontsize=10, height=0.3];\n";
 
 std::string dot_node_title(const std::string& label, const std::string& op) {
-  const std::string escaped = dot_record_escape(label);
+  std::string escaped = dot_record_escape(label);
   if (op.empty()) return escaped;
   return escaped.empty() ? op : escaped + " = " + op;
 }

@@ -148,6 +148,7 @@ void push_dead(Node*& stack, Node* node) {
 }
 Node* pop_dead(Node*& stack) {
   Node* node = stack;
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): the pointer push_dead stored in this field
   if (node != nullptr) stack = reinterpret_cast<Node*>(static_cast<std::uintptr_t>(node->visit));
   return node;
 }

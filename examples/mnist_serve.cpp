@@ -2,29 +2,26 @@
 // endpoint behind it.
 //
 //   GET  /          the page (examples/serve_page.html, built in)
-//   POST /predict   body: an image (PNG, JPEG, BMP, PGM/PPM), or with Content-Type
-//                   application/json {"width": W, "height": H, "pixels": [W*H levels 0-255]};
+//   POST /predict   body: an image (PNG, JPEG, BMP, PGM/PPM) whatever its Content-Type (curl
+//                   --data-binary @photo.jpg), a multipart/form-data upload (curl -F
+//                   file=@photo.jpg), or application/json
+//                   {"width": W, "height": H, "pixels": [W*H levels 0-255]};
 //                   query: invert=auto|yes|no, as_is=yes (28x28 already prepared like MNIST)
 //                   200 {"digit", "probabilities": [10], "input": [784], "inverted",
 //                        "looks_like_digit", "doubt": why not, or ""}
-//                   400 {"error"} for a bad body, 413 over 1 MB
-
-#include <httplib.h>
-
-#include <unistd.h>
+//                   400 {"error"} for a bad body; 413 over 1 MB, 415 for a compressed body,
+//                   431 for headers over 16 KB, 408 for a request not received whole in 10 s
+//                   (http_server.hpp)
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
-#include <cerrno>
-#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "digit_reader.hpp"
+#include "http_server.hpp"
 #include "io/input_error.hpp"
 #include "mnist_commands.hpp"
 #include "serve_page_html.hpp"
@@ -32,12 +29,44 @@
 namespace mnist_tool {
 namespace {
 
-constexpr std::size_t max_body_bytes = std::size_t{1} << 20;
 constexpr std::size_t max_body_pixels = std::size_t{4096} * 4096;  // a decoded body's largest size
 
-void reply_json(httplib::Response& response, int status, const nlohmann::json& body) {
-  response.status = status;
-  response.set_content(body.dump(), "application/json");
+http::Response json_response(int status, const nlohmann::json& body) {
+  return {status, "application/json", body.dump()};
+}
+
+// The uploaded file of a multipart/form-data body (curl -F file=@picture.png): the part named
+// "file", else the first part with a file name.
+std::string uploaded_file(const std::string& body, const std::string& content_type) {
+  const char* where = "multipart body";
+  const std::size_t key = content_type.find("boundary=");
+  if (key == std::string::npos) io::input_error(where, "Content-Type names no boundary");
+  std::string boundary = content_type.substr(key + 9);
+  boundary = boundary.substr(0, boundary.find(';'));
+  if (boundary.size() >= 2 && boundary.front() == '"' && boundary.back() == '"')
+    boundary = boundary.substr(1, boundary.size() - 2);
+  const std::string delimiter = "--" + boundary;
+  std::string chosen;
+  bool found = false;
+  for (std::size_t at = body.find(delimiter); at != std::string::npos;) {
+    const std::size_t headers = at + delimiter.size();
+    if (body.compare(headers, 2, "--") == 0) break;  // the closing delimiter
+    const std::size_t headers_end = body.find("\r\n\r\n", headers);
+    if (headers_end == std::string::npos) break;
+    const std::size_t next = body.find("\r\n" + delimiter, headers_end + 4);
+    if (next == std::string::npos) io::input_error(where, "a part is not closed by the boundary");
+    const std::string part_headers = body.substr(headers, headers_end - headers);
+    const bool named_file = part_headers.find("name=\"file\"") != std::string::npos;
+    if (named_file || (!found && part_headers.find("filename=") != std::string::npos)) {
+      chosen = body.substr(headers_end + 4, next - headers_end - 4);
+      found = true;
+      if (named_file) break;
+    }
+    at = next + 2;
+  }
+  if (!found) io::input_error(where, "no file part (upload the picture as -F file=@picture.png)");
+  if (chosen.empty()) io::input_error(where, "the file part is empty");
+  return chosen;
 }
 
 // {"width": W, "height": H, "pixels": [...]} as a grayscale image.
@@ -82,120 +111,75 @@ nlohmann::json reading_json(const Reading& reading) {
           {"doubt", reading.doubt}};
 }
 
-void predict(const DigitReader& reader, const httplib::Request& request, httplib::Response& response) {
+http::Response predict(const DigitReader& reader, const http::Request& request) {
   try {
+    const auto invert_param = request.query.find("invert");
     const vision::Invert invert =
-        vision::parse_invert(request.has_param("invert") ? request.get_param_value("invert") : "auto");
-    const bool as_is = request.has_param("as_is") && request.get_param_value("as_is") == "yes";
-    std::string content_type = request.get_header_value("Content-Type");
+        vision::parse_invert(invert_param == request.query.end() ? "auto" : invert_param->second);
+    const auto as_is_param = request.query.find("as_is");
+    const bool as_is = as_is_param != request.query.end() && as_is_param->second == "yes";
+    std::string content_type = request.header("content-type");
     std::transform(content_type.begin(), content_type.end(), content_type.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    const bool is_json = content_type.rfind("application/json", 0) == 0;
-    const vision::GrayImage image =
-        is_json ? image_from_json(request.body)
-                : vision::decode_gray_image(std::vector<std::uint8_t>(request.body.begin(), request.body.end()),
-                                            "request body", max_body_pixels);
-    reply_json(response, 200, reading_json(reader.read(image, invert, as_is, "image")));
+    vision::GrayImage image;
+    if (content_type.rfind("application/json", 0) == 0) {
+      image = image_from_json(request.body);
+    } else {
+      // Any other type is the picture's bytes, as curl --data-binary sends them whatever type it
+      // names; a form upload carries them in its file part.
+      const bool multipart = content_type.rfind("multipart/form-data", 0) == 0;
+      const std::string bytes = multipart ? uploaded_file(request.body, request.header("content-type")) : request.body;
+      image = vision::decode_gray_image(std::vector<std::uint8_t>(bytes.begin(), bytes.end()), "request body",
+                                        max_body_pixels);
+    }
+    return json_response(200, reading_json(reader.read(image, invert, as_is, "image")));
   } catch (const io::InputError& error) {
-    reply_json(response, 400, {{"error", error.what()}});
+    return json_response(400, {{"error", error.what()}});
   } catch (const std::invalid_argument& error) {
-    reply_json(response, 400, {{"error", error.what()}});
+    return json_response(400, {{"error", error.what()}});
   }
 }
 
-// SIGINT and SIGTERM stop the server. A handler may do almost nothing, and any thread may
-// receive the signal (OpenBLAS starts its threads before main, with no way to block signals in
-// them), so the handler only writes a byte to a pipe; a waiting thread reads it and stops the
-// server.
-int stop_pipe_write_end = -1;
+// SIGINT and SIGTERM stop the server: the handler only calls Server::stop(), which writes a
+// byte to a pipe (any thread may receive the signal: OpenBLAS starts its threads before main,
+// with no way to block signals in them).
+const http::Server* running_server = nullptr;
 
 void on_stop_signal(int) {
-  const char byte = 's';
-  [[maybe_unused]] const ssize_t written = write(stop_pipe_write_end, &byte, 1);
+  if (running_server != nullptr) running_server->stop();
 }
-
-class StopOnSignal {
- public:
-  explicit StopOnSignal(httplib::Server& server) {
-    if (pipe(pipe_) != 0) throw std::runtime_error("cannot create a pipe for signals");
-    stop_pipe_write_end = pipe_[1];
-    struct sigaction action {};
-    action.sa_handler = on_stop_signal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &previous_int_);
-    sigaction(SIGTERM, &action, &previous_term_);
-    waiter_ = std::thread([this, &server] {
-      char byte = 0;
-      while (read(pipe_[0], &byte, 1) < 0 && errno == EINTR) {
-      }
-      // stop() does nothing until the server listens: a signal that came earlier (while it was
-      // binding or printing its address) is repeated until the server has stopped listening.
-      while (!served_) {
-        server.stop();
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
-    });
-  }
-  ~StopOnSignal() {
-    served_ = true;
-    on_stop_signal(0);  // wakes the waiter if no signal came
-    waiter_.join();
-    sigaction(SIGINT, &previous_int_, nullptr);
-    sigaction(SIGTERM, &previous_term_, nullptr);
-    stop_pipe_write_end = -1;
-    close(pipe_[0]);
-    close(pipe_[1]);
-  }
-  StopOnSignal(const StopOnSignal&) = delete;
-  StopOnSignal& operator=(const StopOnSignal&) = delete;
-
- private:
-  int pipe_[2] = {-1, -1};
-  std::atomic<bool> served_{false};  // the server has stopped listening, or never will
-  struct sigaction previous_int_ {};
-  struct sigaction previous_term_ {};
-  std::thread waiter_;
-};
 
 }  // namespace
 
 int serve(const ServeOptions& o) {
   const DigitReader reader(o.model_path);
-  httplib::Server server;
-  server.set_payload_max_length(max_body_bytes);
-  // SO_REUSEADDR (restart at once on the same port) but not cpp-httplib's default SO_REUSEPORT,
-  // which would let a second server share a port already in use instead of refusing it.
-  server.set_socket_options([](socket_t socket) {
-    const int yes = 1;
-    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
-  server.Get("/", [](const httplib::Request&, httplib::Response& response) {
-    response.set_content(serve_page_html, "text/html; charset=utf-8");
-  });
-  server.Post("/predict", [&reader](const httplib::Request& request, httplib::Response& response) {
-    predict(reader, request, response);
-  });
-  // Errors the server makes itself (404, 413, ...) get a JSON body too.
-  server.set_error_handler([](const httplib::Request&, httplib::Response& response) {
-    if (response.body.empty()) {
-      const std::string message = response.status == 413   ? "request body over 1 MB"
-                                  : response.status == 404 ? "no such page: GET / or POST /predict"
-                                                           : "HTTP status " + std::to_string(response.status);
-      reply_json(response, response.status, {{"error", message}});
+  http::Server server(http::Limits{}, [&reader](const http::Request& request) -> http::Response {
+    if (request.path == "/") {
+      if (request.method != "GET") return json_response(405, {{"error", "use GET / for the page"}});
+      return {200, "text/html; charset=utf-8", serve_page_html};
     }
+    if (request.path == "/predict") {
+      if (request.method != "POST") return json_response(405, {{"error", "use POST /predict with a picture"}});
+      return predict(reader, request);
+    }
+    return json_response(404, {{"error", "no such page: GET / or POST /predict"}});
   });
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& response, const std::exception_ptr&) {
-    reply_json(response, 500, {{"error", "internal error"}});
-  });
-
-  const StopOnSignal stop_on_signal(server);
-  const int port = o.port == 0 ? server.bind_to_any_port(o.host) : (server.bind_to_port(o.host, o.port) ? o.port : -1);
-  if (port < 0)
-    io::input_error(o.host + ":" + std::to_string(o.port),
-                    "cannot listen there (in use, or not this machine's address)");
+  running_server = &server;
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  int port = 0;
+  try {
+    port = server.listen(o.host, o.port);
+  } catch (const std::runtime_error& error) {
+    io::input_error(o.host + ":" + std::to_string(o.port), std::string("cannot listen there: ") + error.what());
+  }
   std::printf("serving on http://%s:%d/\n", o.host.c_str(), port);
   std::fflush(stdout);
-  if (!server.listen_after_bind()) throw std::runtime_error("the server stopped unexpectedly");
+  server.run();
+  running_server = nullptr;
   return 0;
 }
 

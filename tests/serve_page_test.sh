@@ -172,14 +172,40 @@ else
   fail "the browser test needs node, /usr/bin/chromium and $browser/node_modules/playwright-core: run scripts/install-deps"
 fi
 
-# --- a second server on the same address: refused, naming it
 port=${url##*:}
 port=${port%/}
+
+# --- attacks: oversized, compressed and chunked bodies, header floods, slow clients, uploads
+max_mb=300
+ldd "$mnist" | grep -q libasan && max_mb=0  # AddressSanitizer's own memory is most of the process's
+if python3 "$here/serve_attacks.py" "$port" "$server" "$work/seven.pgm" "$max_mb" > "$work/attacks.txt" 2>&1; then
+  sed 's/^ok: /ok: attack: /' "$work/attacks.txt"
+  pass "every attack on the server is answered as it should be"
+else
+  cat "$work/attacks.txt"
+  fail "the server under attack (above)"
+fi
+
+# --- a second server on the same address: refused, naming it
 expect_refusal "a port already in use" "127.0.0.1:$port: cannot listen there" \
   "$mnist" serve --model "$work/model.safetensors" --port "$port"
 
-# --- stopping
+# --- stopping, with clients connected that never finish their requests
+slow_clients=()
+for _ in 1 2 3 4; do
+  { exec 3<> "/dev/tcp/127.0.0.1/$port" && printf 'POST /predict HTTP/1.1\r\nX-Slow: 1\r\n' >&3 && sleep 30; } 2> /dev/null &
+  slow_clients+=($!)
+done
+sleep 0.5
+stop_started=$(date +%s%N)
 stop_server
+stop_ms=$((($(date +%s%N) - stop_started) / 1000000))
+kill "${slow_clients[@]}" 2> /dev/null
+if [ "$stop_ms" -lt 2000 ]; then
+  pass "SIGTERM stops the server in $stop_ms ms with 4 unfinished requests connected"
+else
+  fail "SIGTERM with unfinished requests connected took $stop_ms ms"
+fi
 if [ "$server_code" -eq 0 ] && ! grep -q "terminate called\|Sanitizer\|what():" "$work/serve.err"; then
   pass "the server stops on SIGTERM with exit code 0"
 else
