@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <condition_variable>
@@ -230,6 +231,7 @@ void Server::handle_readable(Connection& c) {
     if (lines.size() > limits_.max_headers + 1) {
       return c.refuse(431, "more than " + std::to_string(limits_.max_headers) + " header lines");
     }
+    if (lines.empty() || lines.front().empty()) return c.refuse(400, "no request line");
     const std::string& request_line = lines.front();
     const std::size_t space1 = request_line.find(' '), space2 = request_line.rfind(' ');
     if (space1 == std::string::npos || space2 == space1 || request_line.compare(space2 + 1, 7, "HTTP/1.") != 0) {
@@ -280,16 +282,20 @@ void Server::handle_readable(Connection& c) {
     return;
   }
   // Chunked: <hex size>[;extensions]\r\n<data>\r\n ... 0\r\n[trailers]\r\n, counted as it comes.
+  // Parsed from an offset and erased once, so that tiny chunks cost linear time.
+  std::size_t at = 0;
   while (!c.chunks_done) {
-    const std::size_t line_end = c.buffer.find("\r\n");
+    const std::size_t line_end = c.buffer.find("\r\n", at);
     if (line_end == std::string::npos) {
+      c.buffer.erase(0, at);
       if (c.buffer.size() > 64) return c.refuse(400, "malformed chunk size line");
       return;
     }
-    const std::string size_text = trim(c.buffer.substr(0, std::min(line_end, c.buffer.find(';'))));
+    std::string size_text = c.buffer.substr(at, std::min<std::size_t>(line_end - at, 64));
+    size_text = trim(size_text.substr(0, size_text.find(';')));
     if (size_text.empty() || size_text.size() > 8 ||
         size_text.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
-      return c.refuse(400, "malformed chunk size '" + size_text + "'");
+      return c.refuse(400, "malformed chunk size '" + size_text.substr(0, 16) + "'");
     }
     const std::size_t size = std::stoul(size_text, nullptr, 16);
     if (c.request.body.size() + size > limits_.max_body_bytes) {
@@ -297,14 +303,19 @@ void Server::handle_readable(Connection& c) {
           413, "chunked request body over the limit of " + std::to_string(limits_.max_body_bytes) + " bytes (1 MB)");
     }
     if (size == 0) {
-      c.buffer.erase(0, line_end + 2);
+      at = line_end + 2;
       c.chunks_done = true;
       break;
     }
-    if (c.buffer.size() < line_end + 2 + size + 2) return;  // the rest of the chunk is on its way
+    if (c.buffer.size() < line_end + 2 + size + 2) {  // the rest of the chunk is on its way
+      c.buffer.erase(0, at);
+      return;
+    }
+    if (c.buffer.compare(line_end + 2 + size, 2, "\r\n") != 0) return c.refuse(400, "a chunk does not end in CRLF");
     c.request.body.append(c.buffer, line_end + 2, size);
-    c.buffer.erase(0, line_end + 2 + size + 2);
+    at = line_end + 2 + size + 2;
   }
+  c.buffer.erase(0, at);
   // After the last chunk: optional trailer lines, then an empty line.
   if (c.buffer.compare(0, 2, "\r\n") == 0 || c.buffer.find("\r\n\r\n") != std::string::npos) {
     c.complete = true;
@@ -314,11 +325,13 @@ void Server::handle_readable(Connection& c) {
 }
 
 void Server::run() {
-  // The workers: complete requests in, answers out.
+  // The workers: complete requests in, answers out. `busy` counts the requests handed to them
+  // and not yet answered; with the connections being read, at most max_connections.
   std::mutex mutex;
   std::condition_variable ready;
   std::deque<std::pair<int, Request>> jobs;
   bool stopping = false;
+  std::atomic<std::size_t> busy{0};
   std::vector<std::thread> workers;
   workers.reserve(static_cast<std::size_t>(limits_.workers));
   for (int i = 0; i < limits_.workers; ++i) {
@@ -328,14 +341,14 @@ void Server::run() {
         {
           std::unique_lock<std::mutex> lock(mutex);
           ready.wait(lock, [&] { return stopping || !jobs.empty(); });
-          if (jobs.empty()) return;
+          if (stopping) return;
           job = std::move(jobs.front());
           jobs.pop_front();
         }
         Response response;
         try {
           response = handler_(job.second);
-        } catch (const std::exception&) {
+        } catch (...) {
           response = error_response(500, "internal error");
         }
         set_blocking(job.first, true);
@@ -343,75 +356,99 @@ void Server::run() {
         ::setsockopt(job.first, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
         send_all(job.first, serialize(response));
         ::close(job.first);
+        --busy;
       }
     });
   }
 
   std::list<Connection> connections;
+  // Ends the workers after the answers in hand; requests still queued are dropped unanswered.
+  auto shut_down = [&] {
+    for (const Connection& c : connections) ::close(c.fd);
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      for (const auto& job : jobs) ::close(job.first);
+      jobs.clear();
+      stopping = true;
+    }
+    ready.notify_all();
+    for (std::thread& worker : workers) worker.join();
+  };
+  // A refusal: answered, and the client's unread bytes drained (without them, closing sends a
+  // reset that can destroy the answer before the client reads it).
   auto answer_and_close = [](int fd, const Response& response) {
     send_all(fd, serialize(response));  // small; a peer that does not read loses it
+    ::shutdown(fd, SHUT_WR);
+    char sink[64 * 1024];
+    for (int i = 0; i < 32 && ::recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; ++i) {
+    }
     ::close(fd);
   };
-  std::vector<pollfd> polled;
-  while (true) {
-    polled.assign({{stop_pipe_[0], POLLIN, 0}, {listen_fd_, POLLIN, 0}});
-    for (const Connection& c : connections) polled.push_back({c.fd, POLLIN, 0});
-    const Clock::time_point now = Clock::now();
-    auto wait = std::chrono::milliseconds(1000);
-    for (const Connection& c : connections) {
-      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(c.deadline - now));
-    }
-    const int count = ::poll(polled.data(), polled.size(), static_cast<int>(std::max<long long>(0, wait.count())) + 1);
-    if (count < 0 && errno != EINTR) break;
-    if (polled[0].revents != 0) break;  // stop()
-    if (polled[1].revents & POLLIN) {
-      while (true) {
-        const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) break;
-        if (connections.size() >= limits_.max_connections) {
-          answer_and_close(fd, error_response(503, "too many connections; try again"));
+  try {
+    std::vector<pollfd> polled;
+    Clock::time_point accept_paused_until{};  // out of file descriptors: accept again later
+    while (true) {
+      const Clock::time_point now = Clock::now();
+      polled.assign({{stop_pipe_[0], POLLIN, 0}, {now >= accept_paused_until ? listen_fd_ : -1, POLLIN, 0}});
+      for (const Connection& c : connections) polled.push_back({c.fd, POLLIN, 0});
+      auto wait = std::chrono::milliseconds(100);
+      for (const Connection& c : connections) {
+        wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(c.deadline - now));
+      }
+      const int count =
+          ::poll(polled.data(), polled.size(), static_cast<int>(std::max<long long>(0, wait.count())) + 1);
+      if (count < 0 && errno != EINTR) break;
+      if (polled[0].revents != 0) break;  // stop()
+      if (polled[1].revents & POLLIN) {
+        while (true) {
+          const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+          if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE) accept_paused_until = Clock::now() + std::chrono::milliseconds(100);
+            break;
+          }
+          if (connections.size() + busy >= limits_.max_connections) {
+            answer_and_close(fd, error_response(503, "too many connections; try again"));
+            continue;
+          }
+          connections.push_back({});
+          connections.back().fd = fd;
+          connections.back().deadline = Clock::now() + limits_.request_deadline;
+        }
+      }
+      std::size_t index = 2;
+      for (Connection& c : connections) {
+        if (index < polled.size() && polled[index].fd == c.fd && polled[index].revents != 0) handle_readable(c);
+        ++index;
+      }
+      const Clock::time_point after = Clock::now();
+      for (auto it = connections.begin(); it != connections.end();) {
+        if (it->complete) {
+          ++busy;
+          {
+            std::lock_guard<std::mutex> lock(mutex);
+            jobs.emplace_back(it->fd, std::move(it->request));
+          }
+          ready.notify_one();
+        } else if (it->refused) {
+          answer_and_close(it->fd, it->refusal);
+        } else if (it->closed) {
+          ::close(it->fd);
+        } else if (after >= it->deadline) {
+          answer_and_close(it->fd,
+                           error_response(408, "request not received whole within " +
+                                                   std::to_string(limits_.request_deadline.count() / 1000) + " s"));
+        } else {
+          ++it;
           continue;
         }
-        connections.push_back({});
-        connections.back().fd = fd;
-        connections.back().deadline = Clock::now() + limits_.request_deadline;
+        it = connections.erase(it);
       }
     }
-    std::size_t index = 2;
-    for (Connection& c : connections) {
-      if (index < polled.size() && polled[index].fd == c.fd && polled[index].revents != 0) handle_readable(c);
-      ++index;
-    }
-    const Clock::time_point after = Clock::now();
-    for (auto it = connections.begin(); it != connections.end();) {
-      if (it->complete) {
-        {
-          std::lock_guard<std::mutex> lock(mutex);
-          jobs.emplace_back(it->fd, std::move(it->request));
-        }
-        ready.notify_one();
-      } else if (it->refused) {
-        answer_and_close(it->fd, it->refusal);
-      } else if (it->closed) {
-        ::close(it->fd);
-      } else if (after >= it->deadline) {
-        answer_and_close(it->fd,
-                         error_response(408, "request not received whole within " +
-                                                 std::to_string(limits_.request_deadline.count() / 1000) + " s"));
-      } else {
-        ++it;
-        continue;
-      }
-      it = connections.erase(it);
-    }
+  } catch (...) {
+    shut_down();
+    throw;
   }
-  for (const Connection& c : connections) ::close(c.fd);
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    stopping = true;
-  }
-  ready.notify_all();
-  for (std::thread& worker : workers) worker.join();
+  shut_down();
 }
 
 }  // namespace mnist_tool::http

@@ -14,6 +14,7 @@
 //                   (http_server.hpp)
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <csignal>
@@ -39,12 +40,14 @@ http::Response json_response(int status, const nlohmann::json& body) {
 // "file", else the first part with a file name.
 std::string uploaded_file(const std::string& body, const std::string& content_type) {
   const char* where = "multipart body";
-  const std::size_t key = content_type.find("boundary=");
+  const std::size_t key = content_type.find("; boundary=") != std::string::npos ? content_type.find("; boundary=") + 2
+                                                                                : content_type.find("boundary=");
   if (key == std::string::npos) io::input_error(where, "Content-Type names no boundary");
   std::string boundary = content_type.substr(key + 9);
-  boundary = boundary.substr(0, boundary.find(';'));
+  boundary = boundary.substr(0, boundary.find_first_of("; \t"));
   if (boundary.size() >= 2 && boundary.front() == '"' && boundary.back() == '"')
     boundary = boundary.substr(1, boundary.size() - 2);
+  if (boundary.empty() || boundary == "\"\"") io::input_error(where, "the boundary is empty");
   const std::string delimiter = "--" + boundary;
   std::string chosen;
   bool found = false;
@@ -56,7 +59,7 @@ std::string uploaded_file(const std::string& body, const std::string& content_ty
     const std::size_t next = body.find("\r\n" + delimiter, headers_end + 4);
     if (next == std::string::npos) io::input_error(where, "a part is not closed by the boundary");
     const std::string part_headers = body.substr(headers, headers_end - headers);
-    const bool named_file = part_headers.find("name=\"file\"") != std::string::npos;
+    const bool named_file = part_headers.find("; name=\"file\"") != std::string::npos;  // not filename="file"
     if (named_file || (!found && part_headers.find("filename=") != std::string::npos)) {
       chosen = body.substr(headers_end + 4, next - headers_end - 4);
       found = true;
@@ -71,8 +74,14 @@ std::string uploaded_file(const std::string& body, const std::string& content_ty
 
 // {"width": W, "height": H, "pixels": [...]} as a grayscale image.
 vision::GrayImage image_from_json(const std::string& body) {
-  const nlohmann::json request = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   const char* where = "JSON body";
+  // {"pixels": [...]} nests two deep: deeper is refused as it opens (1 MB of "[" would otherwise
+  // cost ~76 MB to parse).
+  const auto at_most_two_deep = [where](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    if (depth > 2) io::input_error(where, "nests deeper than {\"pixels\": [...]}");
+    return true;
+  };
+  const nlohmann::json request = nlohmann::json::parse(body, at_most_two_deep, /*allow_exceptions=*/false);
   if (request.is_discarded()) io::input_error(where, "not valid JSON");
   if (!request.is_object()) io::input_error(where, "not a JSON object");
   for (const char* key : {"width", "height", "pixels"}) {
@@ -143,10 +152,10 @@ http::Response predict(const DigitReader& reader, const http::Request& request) 
 // SIGINT and SIGTERM stop the server: the handler only calls Server::stop(), which writes a
 // byte to a pipe (any thread may receive the signal: OpenBLAS starts its threads before main,
 // with no way to block signals in them).
-const http::Server* running_server = nullptr;
+std::atomic<const http::Server*> running_server{nullptr};
 
 void on_stop_signal(int) {
-  if (running_server != nullptr) running_server->stop();
+  if (const http::Server* server = running_server.load()) server->stop();
 }
 
 }  // namespace
@@ -164,22 +173,24 @@ int serve(const ServeOptions& o) {
     }
     return json_response(404, {{"error", "no such page: GET / or POST /predict"}});
   });
-  running_server = &server;
-  struct sigaction action {};
-  action.sa_handler = on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
   int port = 0;
   try {
     port = server.listen(o.host, o.port);
   } catch (const std::runtime_error& error) {
     io::input_error(o.host + ":" + std::to_string(o.port), std::string("cannot listen there: ") + error.what());
   }
+  running_server = &server;  // a signal from here on stops it; one before ends the process as usual
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
   std::printf("serving on http://%s:%d/\n", o.host.c_str(), port);
   std::fflush(stdout);
   server.run();
   running_server = nullptr;
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   return 0;
 }
 

@@ -65,19 +65,27 @@ inline std::string unknown_word(const CLI::App& app, int argc, char** argv) {
     if (command == &app) return std::string("unknown command '") + argv[1] + "'" + did_you_mean(argv[1], names);
     first = 2;
   }
-  std::vector<std::string> options;
+  std::vector<std::string> options, taking_values;  // the latter expect a value after them
   for (const CLI::App* owner : {command, &app}) {
     for (const CLI::Option* option : owner->get_options()) {
-      for (const std::string& name : option->get_lnames()) options.push_back("--" + name);
+      for (const std::string& name : option->get_lnames()) {
+        options.push_back("--" + name);
+        if (option->get_items_expected_min() > 0) taking_values.push_back("--" + name);
+      }
     }
   }
   for (int i = first; i < argc; ++i) {
-    const std::string word = std::string(argv[i]).substr(0, std::string(argv[i]).find('='));
-    if (word.rfind("--", 0) != 0 || word == "--") continue;
+    const std::string argument = argv[i];
+    if (argument == "--") break;  // what follows is not options
+    const std::string word = argument.substr(0, argument.find('='));
+    if (word.rfind("--", 0) != 0) continue;
     if (std::find(options.begin(), options.end(), word) == options.end()) {
       const std::string where = command == &app ? app.get_name() : app.get_name() + " " + command->get_name();
       return "unknown option '" + word + "' for '" + where + "'" + did_you_mean(word, options);
     }
+    const bool value_follows =
+        word == argument && std::find(taking_values.begin(), taking_values.end(), word) != taking_values.end();
+    if (value_follows) ++i;  // its value may itself start with "--"
   }
   return "";
 }

@@ -169,8 +169,15 @@ void write_file_atomically(const std::string& path, const std::vector<std::uint8
     std::remove(temporary.c_str());
     throw std::runtime_error(path + ": " + what + ": " + why);
   };
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // A new file of the target's permissions (0644 for a new target), created exclusively and
+  // never through a link: a name planted in advance is removed, not written through.
+  struct stat existing {};
+  const mode_t mode = ::stat(target.c_str(), &existing) == 0 ? (existing.st_mode & 07777) : 0644;
+  const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  int fd = ::open(temporary.c_str(), flags, mode);
+  if (fd < 0 && errno == EEXIST && ::unlink(temporary.c_str()) == 0) fd = ::open(temporary.c_str(), flags, mode);
   if (fd < 0) fail("cannot create temporary file " + temporary);
+  ::fchmod(fd, mode);  // as given, whatever the umask
   std::size_t written = 0;
   while (written < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);

@@ -56,6 +56,9 @@ std::vector<double> read_values(const std::uint8_t* data, std::size_t count) {
 // "[" (the format's largest header) took 3.9 GB to parse.
 constexpr int max_header_depth = 8;
 constexpr std::size_t max_header_array = 64;
+// And how many names it may hold in all: about four per tensor, so a network of 25,000 tensors.
+// (Each name costs a map entry, so a header of nothing but names once cost ~20 times its size.)
+constexpr std::size_t max_header_keys = 100'000;
 
 // Parses the header, refusing duplicate keys anywhere (nlohmann would keep the last silently),
 // and nesting or arrays beyond the bounds above -- refused as they open, so that memory stays a
@@ -65,6 +68,7 @@ json parse_header(const std::string& text, const std::string& name) {
   std::vector<std::size_t> open_arrays;             // the elements seen so far in each open array
   std::vector<bool> in_array;                       // for each open container: whether an array
   std::string duplicate;
+  std::size_t keys = 0;
   auto on_event = [&](int depth, json::parse_event_t event, json& parsed) {
     if (depth > max_header_depth) input_error(name, "header nests deeper than " + std::to_string(max_header_depth));
     const bool starts_value = event == json::parse_event_t::value || event == json::parse_event_t::object_start ||
@@ -85,6 +89,8 @@ json parse_header(const std::string& text, const std::string& name) {
       open_arrays.pop_back();
       in_array.pop_back();
     } else if (event == json::parse_event_t::key && !open_objects.empty()) {
+      if (++keys > max_header_keys)
+        input_error(name, "header holds more than " + std::to_string(max_header_keys) + " names");
       const std::string key = parsed.get<std::string>();
       if (!open_objects.back().insert(key).second && duplicate.empty()) duplicate = key;
     }

@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
@@ -184,6 +185,10 @@ BOOST_AUTO_TEST_CASE(safetensors_refuses_bad_files) {
             "m");
       },
       {"header has an array longer than 64"});
+  std::string many_names = "{";
+  for (int i = 0; i <= 100000; ++i) many_names += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":{}";
+  check_refused([&] { io::decode_safetensors(with_header(good, many_names + "}"), "m"); },
+                {"header holds more than 100000 names"});
   check_refused([&] { io::decode_safetensors(with_header(good, header(a + "," + a + "," + b)), "m"); },
                 {"names 'a' twice"});
   check_refused([&] { io::decode_safetensors(with_header(good, header(a)), "m"); }, {"16 bytes after the last"});
@@ -400,6 +405,15 @@ BOOST_AUTO_TEST_CASE(saving_follows_links_refuses_special_files_and_clears_kille
   io::write_file_atomically(dir + "/real", Bytes{9});
   BOOST_TEST(!fs::exists(stale));
   BOOST_TEST(fs::exists(live));
+  // A link planted under this process's own temporary name is removed, never written through;
+  // and the file keeps its permissions.
+  write_bytes(dir + "/victim", Bytes{1, 2, 3});
+  fs::create_symlink("victim", dir + "/real.tmp-" + std::to_string(::getpid()));
+  fs::permissions(dir + "/real", fs::perms::owner_read | fs::perms::owner_write);
+  io::write_file_atomically(dir + "/real", Bytes{5});
+  BOOST_TEST((io::read_file(dir + "/victim") == Bytes{1, 2, 3}));
+  BOOST_TEST((io::read_file(dir + "/real") == Bytes{5}));
+  BOOST_TEST((fs::status(dir + "/real").permissions() == (fs::perms::owner_read | fs::perms::owner_write)));
 }
 
 BOOST_AUTO_TEST_CASE(reading_never_blocks_on_a_fifo_or_reads_a_folder) {

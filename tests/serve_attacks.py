@@ -92,6 +92,19 @@ status, answer = exchange(post(b"", b"Content-Length: 3000000\r\nExpect: 100-con
 check(status == 413 and b"3000000 bytes is over the limit of 1048576 bytes (1 MB)" in answer,
       f"a declared 3 MB body is refused before it is sent, naming the real limit: {answer[-110:]!r}")
 
+# --- malformed requests: answered, and the server goes on
+status, answer = exchange(b"\r\n\r\n")
+check(status == 400 and b"no request line" in answer, f"an empty request gets 400: {answer[-50:]!r}")
+tiny_chunks = b"".join(b"1\r\nX\r\n" for _ in range(100_000)) + b"0\r\n\r\n"  # 100,000 one-byte chunks
+start = time.monotonic()
+status, answer = exchange(post(b"", b"Transfer-Encoding: chunked\r\n"), tiny_chunks, chunk=1 << 16)
+check(status == 400 and b"not a readable image" in answer and time.monotonic() - start < 2,
+      f"100,000 one-byte chunks are read in {time.monotonic() - start:.2f} s (< 2 s) and refused as no image")
+deep = b"[" * 900_000
+status, answer = exchange(post(b"", b"Content-Type: application/json\r\nContent-Length: %d\r\n" % (len(deep) + 10)),
+                          b'{"pixels":' + deep)
+check(status == 400 and b"nests deeper" in answer, f"a JSON body of 900,000 '[' gets 400: {answer[-70:]!r}")
+
 # --- header floods
 flood = b"".join(b"X-A: %s\r\n" % (b"a" * 100) for _ in range(3000))  # 300 KB of header lines
 status, answer = exchange(b"GET / HTTP/1.1\r\nHost: x\r\n" + flood + b"\r\n")
