@@ -85,6 +85,7 @@ async function expectDigit(page, expected, what) {
     `${what}: #bars has 10 rows, the ${expected} highlighted, values summing to 1`,
     `${r.rows} rows, ${r.tops} highlighted (row ${r.top}), sum ${sum.toFixed(3)}`);
   check(r.seenInk > 20, `${what}: #seen shows the 28x28 input the model saw`, `${r.seenInk} non-black pixels`);
+  check(r.status === "", `${what}: #status stays empty (it looks like a digit)`, `status "${r.status}"`);
 }
 
 try {
@@ -145,6 +146,19 @@ try {
   await expectDigit(page, "0", "a drawn 0");
   await page.screenshot({ path: screenshotPath, fullPage: true });
   check(fs.existsSync(screenshotPath), `screenshot of the page with the 0 in ${screenshotPath}`);
+
+  // An answer saying the drawing is no digit (looks_like_digit false): #status gives the reason.
+  await page.route("**/predict", route => route.fulfill({
+    status: 200, contentType: "application/json",
+    body: JSON.stringify({ digit: 8, probabilities: [0, 0, 0, 0, 0, 0, 0, 0, 1, 0], input: new Array(784).fill(0),
+                           inverted: false, looks_like_digit: false, doubt: "ink everywhere" }),
+  }));
+  await page.click("#clear");
+  await stroke(page, [[0.2, 0.2], [0.8, 0.8]], 10);
+  const doubted = await settled(page);
+  check(/^not sure this is a digit: ink everywhere$/.test(doubted.status), "a drawing the server doubts: #status says why",
+    `status "${doubted.status}"`);
+  await page.unroute("**/predict");
 
   // A body over the server's 1 MB limit, sent from the page itself.
   const status = await page.evaluate(async () => {
