@@ -56,9 +56,10 @@ std::vector<double> read_values(const std::uint8_t* data, std::size_t count) {
 // "[" (the format's largest header) took 3.9 GB to parse.
 constexpr int max_header_depth = 8;
 constexpr std::size_t max_header_array = 64;
-// And how many names it may hold in all: about four per tensor, so a network of 25,000 tensors.
-// (Each name costs a map entry, so a header of nothing but names once cost ~20 times its size.)
-constexpr std::size_t max_header_keys = 100'000;
+// And how many names it may hold in all: four per tensor, so a network of 2,500 tensors (1,250
+// layers). Each name costs a map entry, and nlohmann's callback parser scans the enclosing
+// object's members at the end of each member object -- quadratic: 100,000 names took 77 s.
+constexpr std::size_t max_header_keys = 10'000;
 
 // Parses the header, refusing duplicate keys anywhere (nlohmann would keep the last silently),
 // and nesting or arrays beyond the bounds above -- refused as they open, so that memory stays a

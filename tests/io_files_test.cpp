@@ -186,9 +186,9 @@ BOOST_AUTO_TEST_CASE(safetensors_refuses_bad_files) {
       },
       {"header has an array longer than 64"});
   std::string many_names = "{";
-  for (int i = 0; i <= 100000; ++i) many_names += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":{}";
+  for (int i = 0; i <= 10000; ++i) many_names += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":{}";
   check_refused([&] { io::decode_safetensors(with_header(good, many_names + "}"), "m"); },
-                {"header holds more than 100000 names"});
+                {"header holds more than 10000 names"});
   check_refused([&] { io::decode_safetensors(with_header(good, header(a + "," + a + "," + b)), "m"); },
                 {"names 'a' twice"});
   check_refused([&] { io::decode_safetensors(with_header(good, header(a)), "m"); }, {"16 bytes after the last"});
