@@ -17,9 +17,12 @@ namespace mnist_tool {
 using Model = nn::MLP<tensor::Tensor<float>>;
 
 int eval(const EvalOptions& o) {
+  // The heat map goes beside the error grid: errors.png, errors-confusion.png (the name ends in .png).
+  const std::string confusion_path =
+      o.errors_path.empty() ? "" : o.errors_path.substr(0, o.errors_path.size() - 4) + "-confusion.png";
   if (!o.errors_path.empty()) {  // checked before the evaluation, not after
     io::check_writable(o.errors_path);
-    io::check_writable(o.errors_path.substr(0, o.errors_path.size() - 4) + "-confusion.png");
+    io::check_writable(confusion_path);
   }
   nn::Normalisation normalisation;
   const Model model = io::load_model<tensor::Tensor<float>>(o.model_path, &normalisation);
@@ -47,10 +50,9 @@ int eval(const EvalOptions& o) {
       std::printf("\n%zu misclassified digits drawn in %s (true digit in green, predicted in red)\n", shown,
                   o.errors_path.c_str());
     }
-    const std::string stem = o.errors_path.substr(0, o.errors_path.size() - 4);  // the name ends in .png
     if (gnuplot_available("the confusion heat map")) {
-      plot_confusion(result.confusion, stem + "-confusion.png");
-      std::printf("confusion heat map drawn in %s-confusion.png\n", stem.c_str());
+      plot_confusion(result.confusion, confusion_path);
+      std::printf("confusion heat map drawn in %s\n", confusion_path.c_str());
     }
   }
   std::printf("\naccuracy: %.4f\n", result.accuracy);

@@ -48,10 +48,8 @@ void save_checkpoint(const std::string& path, const nn::MLP<M>& model, const nn:
   const std::vector<std::string> names = model.parameter_names();
   for (std::size_t k = 0; k < params.size(); ++k) {
     for (const auto& [slot, values] : state.slots[k]) {
-      file.tensors.push_back({"optimizer." + names[k] + "." + slot,
-                              std::is_same<Scalar, float>::value ? "F32" : "F64",
-                              {params[k].rows(), params[k].cols()},
-                              values});
+      file.tensors.push_back(
+          {"optimizer." + names[k] + "." + slot, dtype_of<Scalar>(), {params[k].rows(), params[k].cols()}, values});
     }
   }
   write_safetensors(path, file);

@@ -38,6 +38,12 @@ ModelHeader model_header(const Safetensors& file, const std::string& where);
 // values; throws InputError naming `where`, the tensor and the problem.
 void check_model_tensors(const Safetensors& file, const ModelHeader& header, const std::string& where);
 
+// The safetensors dtype of an engine's number type: "F32" or "F64".
+template <class Scalar>
+const char* dtype_of() {
+  return std::is_same<Scalar, float>::value ? "F32" : "F64";
+}
+
 // The model's parameters as tensors layers.K.weight and layers.K.bias, in its engine's dtype.
 // Model files and checkpoints both store the parameters through this.
 template <class M>
@@ -46,10 +52,8 @@ void add_parameters(const nn::MLP<M>& model, Safetensors& file) {
   const std::vector<M> params = model.parameters();
   const std::vector<std::string> names = model.parameter_names();
   for (std::size_t k = 0; k < params.size(); ++k) {
-    file.tensors.push_back({names[k],
-                            std::is_same<Scalar, float>::value ? "F32" : "F64",
-                            {params[k].rows(), params[k].cols()},
-                            nn::values_of(params[k])});
+    file.tensors.push_back(
+        {names[k], dtype_of<Scalar>(), {params[k].rows(), params[k].cols()}, nn::values_of(params[k])});
   }
 }
 

@@ -6,8 +6,6 @@
 #include <cstddef>
 #include <xtensor/xtensor.hpp>
 
-#include "tensor/tensor_node.hpp"
-
 namespace tensor::kernels {
 
 template <class T>

@@ -152,6 +152,21 @@ stop.set()
 for c in clients:
     c.join()
 
+# --- more connections than the server takes (128): the next is turned away, not queued
+held = []
+try:
+    for _ in range(128):
+        held.append(socket.create_connection((HOST, port), timeout=15))
+    time.sleep(0.3)
+    status, answer = exchange(b"GET / HTTP/1.1\r\n\r\n")
+    check(status == 503 and b"too many connections" in answer, f"a 129th connection gets 503: {answer[-50:]!r}")
+finally:
+    for s in held:
+        s.close()
+time.sleep(0.3)
+status, answer = exchange(post(b"", b"Content-Type: image/x-portable-graymap\r\nContent-Length: %d\r\n" % len(digit)), digit)
+check(status == 200 and b'"digit":7' in answer, "once they close, requests are answered again")
+
 # --- uploads as curl sends them
 form_type = b"Content-Type: application/x-www-form-urlencoded\r\n"  # curl --data-binary's default
 status, answer = exchange(post(b"", form_type + b"Content-Length: %d\r\n" % len(digit)), digit)
