@@ -8,10 +8,16 @@
 // five products (forward X@W1, H@W2; backward dW2 = H^T@dZ, dH = dZ@W2^T, dW1 = X^T@dA) timed
 // alone as a bare cblas_sgemm at its shape (median of 50), summed over the epoch's batches.
 //
+// With --distort, the training digits are distorted afresh each epoch as `mnist train
+// --distort` does (the next epoch's made in the background), and an epoch's time includes any
+// wait for its digits.
+//
 //   build/bin/bench_mnist_epoch --workload A|B [--threads N] [--epochs E] [--data DIR]
+//                               [--distort none|affine|elastic|affine+elastic]
 //
 // Two machine-readable lines: RESULT engine=backprop workload=A threads=2 epoch_s=...
-// samples_per_s=... peak_rss_mb=... accuracy=..., and RESULT engine=sgemm-bound ... epoch_s=...
+// samples_per_s=... peak_rss_mb=... accuracy=... (engine=backprop-distorted with distort=KIND
+// for a distorted run), and RESULT engine=sgemm-bound ... epoch_s=...
 
 #include <cblas.h>
 
@@ -19,10 +25,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mnist/dataset.hpp"
+#include "mnist/distorted_epochs.hpp"
 #include "mnist/evaluation.hpp"
 #include "nn/mlp.hpp"
 #include "nn/optimizer.hpp"
@@ -42,9 +50,10 @@ struct Workload {
 };
 
 [[noreturn]] void usage_error(const char* what) {
-  std::fprintf(
-      stderr,
-      "bench_mnist_epoch: %s\nusage: bench_mnist_epoch --workload A|B [--threads N] [--epochs E] [--data DIR]\n", what);
+  std::fprintf(stderr,
+               "bench_mnist_epoch: %s\nusage: bench_mnist_epoch --workload A|B [--threads N] [--epochs E] [--data DIR] "
+               "[--distort none|affine|elastic|affine+elastic]\n",
+               what);
   std::exit(2);
 }
 
@@ -68,7 +77,7 @@ double products_seconds(std::size_t rows, std::size_t hidden) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string workload_name, data_dir = "data/mnist";
+  std::string workload_name, data_dir = "data/mnist", distort = "none";
   int threads = 2, epochs = 3;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
@@ -82,12 +91,18 @@ int main(int argc, char** argv) {
       epochs = std::atoi(value.c_str());
     else if (flag == "--data")
       data_dir = value;
+    else if (flag == "--distort")
+      distort = value;
     else
       usage_error(("unknown flag " + flag).c_str());
   }
   if (workload_name != "A" && workload_name != "B") usage_error("--workload must be A or B");
   if (threads < 1 || epochs < 1) usage_error("--threads and --epochs must be at least 1");
   const Workload workload = workload_name == "A" ? Workload{128, 64} : Workload{800, 128};
+  vision::Distortion distortion;  // mnist train's defaults
+  distortion.affine = distort == "affine" || distort == "affine+elastic";
+  distortion.elastic = distort == "elastic" || distort == "affine+elastic";
+  if (distort != "none" && !distortion.any()) usage_error("--distort must be none, affine, elastic or affine+elastic");
 
   tensor::set_num_threads(threads);
   const mnist::Dataset train_set = mnist::load_mnist(data_dir, mnist::Split::train);
@@ -96,24 +111,30 @@ int main(int argc, char** argv) {
   const nn::MLP<M> model(nn::Architecture::classifier(784, {workload.hidden}, 10, nn::Activation::tanh), 1);
   nn::SGD<M> optimizer(model.parameters(), 0.1);
   nn::Rng shuffle_rng(2);
+  std::optional<mnist::DistortedEpochs> distorted;
+  if (distortion.any()) distorted.emplace(train_set, distortion, 1, epochs + 1);
 
   std::vector<double> seconds;
   for (int epoch = 0; epoch <= epochs; ++epoch) {  // epoch 0 warms up
     const std::vector<std::size_t> order = nn::shuffled_indices(train_set.count, shuffle_rng);
+    const bench::Stopwatch stopwatch;
+    const mnist::Dataset& epoch_set = distorted ? distorted->epoch(epoch + 1) : train_set;
     const nn::EpochResult result = nn::train_batches(
-        model, optimizer, train_set.count, workload.batch, 0, [&](std::size_t begin, std::size_t end) {
-          return mnist::labelled_batch<M>(train_set, order, begin, end, pixels_as_they_are);
+        model, optimizer, epoch_set.count, workload.batch, 0, [&](std::size_t begin, std::size_t end) {
+          return mnist::labelled_batch<M>(epoch_set, order, begin, end, pixels_as_they_are);
         });
-    std::printf("epoch %d%s: %.3f s, mean loss %.4f\n", epoch, epoch == 0 ? " (warm-up)" : "", result.seconds,
+    const double epoch_seconds = stopwatch.seconds();
+    std::printf("epoch %d%s: %.3f s, mean loss %.4f\n", epoch, epoch == 0 ? " (warm-up)" : "", epoch_seconds,
                 result.mean_loss);
-    if (epoch > 0) seconds.push_back(result.seconds);
+    if (epoch > 0) seconds.push_back(epoch_seconds);
   }
   const double median = bench::median(seconds);
   const double accuracy = mnist::evaluate(model, test_set, pixels_as_they_are).accuracy;
   std::printf(
-      "RESULT engine=backprop workload=%s threads=%d epoch_s=%.4f samples_per_s=%.0f peak_rss_mb=%.0f accuracy=%.4f\n",
-      workload_name.c_str(), threads, median, static_cast<double>(train_set.count) / median, bench::peak_rss_mib(),
-      accuracy);
+      "RESULT engine=%s workload=%s threads=%d epoch_s=%.4f samples_per_s=%.0f peak_rss_mb=%.0f accuracy=%.4f%s\n",
+      distortion.any() ? "backprop-distorted" : "backprop", workload_name.c_str(), threads, median,
+      static_cast<double>(train_set.count) / median, bench::peak_rss_mib(), accuracy,
+      distortion.any() ? (" distort=" + distort).c_str() : "");
 
   const std::size_t full_batches = train_set.count / workload.batch, rest = train_set.count % workload.batch;
   const double bound = static_cast<double>(full_batches) * products_seconds(workload.batch, workload.hidden) +

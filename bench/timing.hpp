@@ -22,15 +22,23 @@ inline double median(std::vector<double> values) {
   return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
+// Seconds since it was made.
+class Stopwatch {
+ public:
+  double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
 template <class Work>
 Timing time_runs(Work&& work, int warmup_runs, int timed_runs) {
   for (int i = 0; i < warmup_runs; ++i) work();
   std::vector<double> seconds;
   for (int i = 0; i < timed_runs; ++i) {
-    const auto start = std::chrono::steady_clock::now();
+    const Stopwatch stopwatch;
     work();
-    const auto stop = std::chrono::steady_clock::now();
-    seconds.push_back(std::chrono::duration<double>(stop - start).count());
+    seconds.push_back(stopwatch.seconds());
   }
   return {median(seconds), *std::min_element(seconds.begin(), seconds.end()), timed_runs};
 }

@@ -1,13 +1,17 @@
 // mnist: train, evaluate and use a digit classifier on MNIST (the lecture's section 4: 784
 // inputs, 10 softmax outputs).
 //
-//   mnist train   [--data DIR] [--hidden N]... [--activation tanh|relu|sigmoid] [--epochs E]
+//   mnist train   [--recipe default|2min|best] [--data DIR] [--hidden N]... [--activation tanh|relu|sigmoid] [--dropout
+//   R]...
+//                 [--distort none|affine|elastic|affine+elastic] [--rotation DEG] [--scale F]
+//                 [--shear DEG] [--shift PX] [--alpha A] [--sigma S] [--show-distortions OUT.png]
+//                 [--epochs E]
 //                 [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--momentum M]
 //                 [--weight-decay W] [--schedule constant|cosine] [--input-norm mnist|none]
 //                 [--seed S] [--threads T] [--engine tensor|scalar] [--dtype float32|float64]
 //                 [--limit N] [--test-limit N] [--save FILE] [--metrics FILE.csv]
 //                 [--checkpoint FILE [--checkpoint-every N]] [--resume FILE] [--plot OUT.png]
-//   mnist eval    --model FILE [--data DIR] [--test-limit N] [--errors OUT.png]
+//   mnist eval    --model FILE [--data DIR] [--test-limit N] [--errors OUT.png] [--weights OUT.png]
 //   mnist predict --model FILE [--invert auto|yes|no] [--as-is] [--top K] [--show]
 //                 [--save-prepared DIR] IMAGE|FOLDER...
 //   mnist serve   --model FILE [--host 127.0.0.1] [--port 8080]
@@ -18,6 +22,7 @@
 #include <string>
 
 #include "mnist_commands.hpp"
+#include "mnist_recipes.hpp"
 #include "tool_main.hpp"
 
 namespace {
@@ -31,6 +36,21 @@ const CLI::Validator png_file_name(
     },
     "FILE.png");
 
+// argv with the recipe's flags that it does not already give appended: a flag given beside
+// --recipe replaces the recipe's.
+std::vector<std::string> with_recipe(const CLI::App& train_cmd, const mnist_tool::Recipe& recipe, int argc,
+                                     char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  for (std::size_t i = 0; i < recipe.flags.size();) {
+    std::size_t end = i + 1;  // the flag's values run to the next flag
+    while (end < recipe.flags.size() && recipe.flags[end].rfind("--", 0) != 0) ++end;
+    if (train_cmd.count(recipe.flags[i]) == 0)
+      args.insert(args.end(), recipe.flags.begin() + i, recipe.flags.begin() + end);
+    i = end;
+  }
+  return args;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,12 +62,44 @@ int main(int argc, char** argv) {
   mnist_tool::TrainOptions train;
   CLI::App* train_cmd = app.add_subcommand("train", "train a network and print its test accuracy");
   train_cmd->add_option("--data", train.data_dir, data_help);
+  train_cmd->add_option("--recipe", train.recipe, "start from a named recipe (listed below)")
+      ->check(CLI::IsMember(mnist_tool::recipe_names()));
+  train_cmd->footer(mnist_tool::recipes_help());
   train_cmd->add_option("--hidden", train.hidden, "hidden layer sizes, one flag per layer")
       ->check(tools::not_negative())
       ->capture_default_str();
   train_cmd->add_option("--activation", train.activation, "hidden activation")
       ->check(CLI::IsMember({"tanh", "relu", "sigmoid"}))
       ->capture_default_str();
+  train_cmd
+      ->add_option("--dropout", train.dropout,
+                   "dropout rate after each hidden layer in training: one flag per layer, or one for all (0: none)")
+      ->check(CLI::Range(0.0, 0.95));
+  train_cmd->add_option("--distort", train.distort, "distort the training digits afresh each epoch")
+      ->check(CLI::IsMember({"none", "affine", "elastic", "affine+elastic"}))
+      ->capture_default_str();
+  train_cmd->add_option("--rotation", train.distortion.rotation_degrees, "affine: largest rotation, degrees")
+      ->check(CLI::Range(0.0, 89.0))
+      ->capture_default_str();
+  train_cmd->add_option("--scale", train.distortion.scale, "affine: largest scaling of each axis, as a fraction")
+      ->check(CLI::Range(0.0, 0.9))
+      ->capture_default_str();
+  train_cmd->add_option("--shear", train.distortion.shear_degrees, "affine: largest shear angle, degrees")
+      ->check(CLI::Range(0.0, 89.0))
+      ->capture_default_str();
+  train_cmd->add_option("--shift", train.distortion.shift_pixels, "affine: largest translation on each axis, pixels")
+      ->check(CLI::Range(0.0, 14.0))
+      ->capture_default_str();
+  train_cmd->add_option("--alpha", train.distortion.alpha, "elastic: scale of the displacement field, pixels")
+      ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str();
+  train_cmd->add_option("--sigma", train.distortion.sigma, "elastic: Gaussian smoothing of the field, pixels")
+      ->check(CLI::Range(0.5, 10.0))
+      ->capture_default_str();
+  train_cmd
+      ->add_option("--show-distortions", train.show_distortions,
+                   "draw training digits beside distorted copies here (PNG) and stop, without training")
+      ->check(png_file_name);
   train_cmd->add_option("--epochs", train.epochs, "passes over the training set")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
@@ -112,6 +164,10 @@ int main(int argc, char** argv) {
       ->add_option("--errors", eval.errors_path,
                    "save the first 100 misclassified digits here (PNG) and the confusion heat map beside it")
       ->check(png_file_name);
+  eval_cmd
+      ->add_option("--weights", eval.weights_path,
+                   "draw the first layer's weights here as a grid of 28x28 receptive fields (PNG)")
+      ->check(png_file_name);
 
   mnist_tool::PredictOptions predict;
   CLI::App* predict_cmd = app.add_subcommand("predict", "read digits from pictures: photos, scans, drawings");
@@ -144,6 +200,13 @@ int main(int argc, char** argv) {
 
   return tools::parse_and_run(app, argc, argv, "mnist", [&] {
     if (train_cmd->parsed()) {
+      if (!train.recipe.empty()) {  // parsed again with the recipe's flags added
+        const std::vector<std::string> args = with_recipe(*train_cmd, mnist_tool::recipe(train.recipe), argc, argv);
+        std::vector<const char*> pointers;
+        for (const std::string& arg : args) pointers.push_back(arg.c_str());
+        app.clear();
+        app.parse(static_cast<int>(pointers.size()), pointers.data());
+      }
       if (train_cmd->count("--dtype") == 0 && train.engine == "scalar") train.dtype = "float64";
       return mnist_tool::train(train);
     }

@@ -6,14 +6,21 @@
 #include <string>
 #include <vector>
 
+#include "vision/distortion.hpp"
+
 namespace mnist_tool {
 
 // The defaults are the default recipe (scripts/train-mnist): 784-256-10 relu, Adam 1e-3 with
 // cosine decay, batch 64, 12 epochs -- 98.4 % on the test set in about 17 s of training here.
 struct TrainOptions {
   std::string data_dir;  // empty: found by mnist_data_dir (data_location.hpp)
+  std::string recipe;    // a named recipe (mnist_recipes.hpp) under the flags given
   std::vector<std::size_t> hidden = {256};
   std::string activation = "relu";
+  std::vector<double> dropout;    // per hidden layer (one value: every hidden layer); empty: none
+  std::string distort = "none";   // none, affine, elastic, affine+elastic
+  vision::Distortion distortion;  // its parameters (the kinds are set from `distort`)
+  std::string show_distortions;   // draw originals beside distorted copies here (PNG) and stop
   int epochs = 12;
   std::size_t batch = 64;
   double learning_rate = 1e-3;
@@ -40,7 +47,8 @@ struct EvalOptions {
   std::string model_path;
   std::string data_dir;  // empty: found by mnist_data_dir
   std::size_t test_limit = 0;
-  std::string errors_path;  // misclassified digits (PNG); the heat map goes beside it, -confusion.png
+  std::string errors_path;   // misclassified digits (PNG); the heat map goes beside it, -confusion.png
+  std::string weights_path;  // the first layer's weights as 28x28 receptive fields (PNG)
 };
 
 struct PredictOptions {

@@ -24,6 +24,7 @@ int eval(const EvalOptions& o) {
     io::check_writable(o.errors_path);
     io::check_writable(confusion_path);
   }
+  if (!o.weights_path.empty()) io::check_writable(o.weights_path);
   nn::Normalisation normalisation;
   const Model model = io::load_model<tensor::Tensor<float>>(o.model_path, &normalisation);
   const mnist::Dataset test_set = mnist::load_mnist(mnist_data_dir(o.data_dir), mnist::Split::test, o.test_limit);
@@ -54,6 +55,12 @@ int eval(const EvalOptions& o) {
       plot_confusion(result.confusion, confusion_path);
       std::printf("confusion heat map drawn in %s\n", confusion_path.c_str());
     }
+  }
+  if (!o.weights_path.empty()) {
+    const nn::Dense<tensor::Tensor<float>>& first = model.layers().front();
+    write_weight_grid(o.weights_path, nn::values_of(first.weight), first.neurons(), test_set.rows, test_set.cols);
+    std::printf("\nthe first layer's %zu receptive fields drawn in %s (red positive, blue negative)\n", first.neurons(),
+                o.weights_path.c_str());
   }
   std::printf("\naccuracy: %.4f\n", result.accuracy);
   return 0;

@@ -1,5 +1,7 @@
 #include "mnist_pictures.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -42,6 +44,18 @@ struct Canvas {
   }
 };
 
+// A rows x cols gray picture (0 background, 255 ink) at (x0, y0), drawn as dark ink on white
+// as on paper, each pixel zoom x zoom.
+void draw_digit(Canvas& canvas, const std::uint8_t* pixels, std::size_t rows, std::size_t cols, std::size_t x0,
+                std::size_t y0, std::size_t zoom) {
+  for (std::size_t y = 0; y < rows * zoom; ++y) {
+    for (std::size_t x = 0; x < cols * zoom; ++x) {
+      const auto shade = static_cast<std::uint8_t>(255 - pixels[(y / zoom) * cols + x / zoom]);
+      canvas.set(x0 + x, y0 + y, shade, shade, shade);
+    }
+  }
+}
+
 // Runs gnuplot on `program`; throws naming `out` if it fails. The picture is drawn to a
 // temporary file and renamed, so `out` is never half-written.
 void run_gnuplot(const std::string& program, const std::string& out) {
@@ -74,13 +88,7 @@ std::size_t write_error_grid(const std::string& path, const mnist::Dataset& data
   for (std::size_t n = 0; n < wrong.size(); ++n) {
     const std::size_t sample = wrong[n];
     const std::size_t x0 = margin + (n % columns) * cell_w, y0 = margin + (n / columns) * cell_h;
-    for (std::size_t y = 0; y < data.rows * zoom; ++y) {  // dark ink on white, as on paper
-      for (std::size_t x = 0; x < data.cols * zoom; ++x) {
-        const float ink = data.level(sample * data.features() + (y / zoom) * data.cols + x / zoom);
-        const auto shade = static_cast<std::uint8_t>(255.0f * (1.0f - ink));
-        canvas.set(x0 + x, y0 + y, shade, shade, shade);
-      }
-    }
+    draw_digit(canvas, &data.pixels[sample * data.features()], data.rows, data.cols, x0, y0, zoom);
     const std::size_t text_y = y0 + data.rows * zoom + 2;
     canvas.glyph(data.labels[sample], x0 + 10, text_y, 2, 0, 110, 0);  // true digit, green
     canvas.glyph(10, x0 + 20, text_y, 2, 90, 90, 90);                  // '>'
@@ -88,6 +96,63 @@ std::size_t write_error_grid(const std::string& path, const mnist::Dataset& data
   }
   vision::write_png(path, canvas.width, canvas.height, 3, canvas.rgb);
   return wrong.size();
+}
+
+void write_distortion_grid(const std::string& path, const mnist::Dataset& originals,
+                           const vision::Distortion& distortion, std::uint64_t seed, int copies) {
+  std::vector<std::size_t> firsts;  // the first sample of each class present
+  for (std::int32_t digit = 0; digit < 10; ++digit) {
+    for (std::size_t i = 0; i < originals.count; ++i) {
+      if (originals.labels[i] == digit) {
+        firsts.push_back(i);
+        break;
+      }
+    }
+  }
+  constexpr std::size_t zoom = 2, margin = 6, gap = 14;  // a wider gap after the original
+  const std::size_t cell_w = originals.cols * zoom + margin, cell_h = originals.rows * zoom + margin;
+  Canvas canvas(margin + cell_w * (1 + static_cast<std::size_t>(copies)) + gap, margin + cell_h * firsts.size());
+  std::vector<std::uint8_t> copy(originals.features());
+  for (std::size_t row = 0; row < firsts.size(); ++row) {
+    const std::size_t sample = firsts[row], y0 = margin + row * cell_h;
+    const std::uint8_t* original = &originals.pixels[sample * originals.features()];
+    draw_digit(canvas, original, originals.rows, originals.cols, margin, y0, zoom);
+    for (int epoch = 1; epoch <= copies; ++epoch) {  // the copy that epoch trains on
+      nn::Rng rng(nn::derived_seed(seed, static_cast<std::uint64_t>(epoch), sample));
+      vision::distort(original, copy.data(), originals.rows, originals.cols, distortion, rng);
+      const std::size_t x0 = margin + gap + cell_w * static_cast<std::size_t>(epoch);
+      draw_digit(canvas, copy.data(), originals.rows, originals.cols, x0, y0, zoom);
+    }
+  }
+  vision::write_png(path, canvas.width, canvas.height, 3, canvas.rgb);
+}
+
+void write_weight_grid(const std::string& path, const std::vector<double>& weights, std::size_t neurons,
+                       std::size_t rows, std::size_t cols) {
+  constexpr std::size_t zoom = 2, margin = 4;
+  const std::size_t columns = std::min<std::size_t>(neurons, 32);
+  const std::size_t cell_w = cols * zoom + margin, cell_h = rows * zoom + margin;
+  Canvas canvas(margin + columns * cell_w, margin + ((neurons + columns - 1) / columns) * cell_h);
+  for (std::size_t neuron = 0; neuron < neurons; ++neuron) {
+    double largest = 0;
+    for (std::size_t input = 0; input < rows * cols; ++input) {
+      largest = std::max(largest, std::abs(weights[input * neurons + neuron]));
+    }
+    const std::size_t x0 = margin + (neuron % columns) * cell_w, y0 = margin + (neuron / columns) * cell_h;
+    for (std::size_t y = 0; y < rows * zoom; ++y) {
+      for (std::size_t x = 0; x < cols * zoom; ++x) {
+        const double w = weights[((y / zoom) * cols + x / zoom) * neurons + neuron];
+        const double strength = largest > 0 ? std::min(1.0, std::abs(w) / largest) : 0.0;
+        const auto fade = static_cast<std::uint8_t>(std::lround(255.0 * (1.0 - strength)));
+        if (w >= 0) {
+          canvas.set(x0 + x, y0 + y, 255, fade, fade);
+        } else {
+          canvas.set(x0 + x, y0 + y, fade, fade, 255);
+        }
+      }
+    }
+  }
+  vision::write_png(path, canvas.width, canvas.height, 3, canvas.rgb);
 }
 
 bool gnuplot_available(const std::string& what) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mnist/dataset.hpp"
+#include "vision/distortion.hpp"
 
 namespace mnist_tool {
 
@@ -16,6 +17,17 @@ namespace mnist_tool {
 // a PNG at `path`. Returns how many were shown.
 std::size_t write_error_grid(const std::string& path, const mnist::Dataset& data,
                              const std::vector<std::uint8_t>& predictions, std::size_t max_shown = 100);
+
+// The first training digit of each class (rows), each beside `copies` distorted copies: the
+// ones epochs 1, 2, ... train on. PNG at `path`.
+void write_distortion_grid(const std::string& path, const mnist::Dataset& originals,
+                           const vision::Distortion& distortion, std::uint64_t seed, int copies = 8);
+
+// A first-layer weight matrix (inputs = rows x cols, one column per neuron) as a grid of
+// rows x cols receptive fields, each scaled to its own largest magnitude: red positive, blue
+// negative, white 0. PNG at `path`.
+void write_weight_grid(const std::string& path, const std::vector<double>& weights, std::size_t neurons,
+                       std::size_t rows, std::size_t cols);
 
 // Whether gnuplot can be run; when not, says so on stderr, naming what was not drawn.
 bool gnuplot_available(const std::string& what);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -18,6 +19,7 @@
 #include "io/checkpoint.hpp"
 #include "io/file_io.hpp"
 #include "io/input_error.hpp"
+#include "mnist/distorted_epochs.hpp"
 #include "mnist/evaluation.hpp"
 #include "mnist_commands.hpp"
 #include "mnist_pictures.hpp"
@@ -76,36 +78,59 @@ std::string describe_network(const nn::Architecture& a) {
   return text + " " + a.activations_text();
 }
 
-// The options a resumed run must share with the checkpoint it continues.
+std::string number_text(double x) {
+  std::ostringstream out;
+  out << x;
+  return out.str();
+}
+
+// The dropout rate of each hidden layer: as given, one rate for all, or none.
+std::vector<double> dropout_rates(const TrainOptions& o) {
+  if (o.dropout.empty()) return {};
+  if (o.dropout.size() == 1) return std::vector<double>(o.hidden.size(), o.dropout[0]);
+  if (o.dropout.size() != o.hidden.size()) {
+    throw std::invalid_argument(std::to_string(o.dropout.size()) + " --dropout rates for " +
+                                std::to_string(o.hidden.size()) + " hidden layers: give one per layer, or one for all");
+  }
+  return o.dropout;
+}
+
+// The options a resumed run must share with the checkpoint it continues. Options added since
+// the first checkpoints appear only when set, so those checkpoints still resume.
 std::map<std::string, std::string> recipe_of(const TrainOptions& o, const nn::Architecture& architecture) {
-  auto text = [](double x) {
-    std::ostringstream out;
-    out << x;
-    return out.str();
-  };
-  return {{"network", architecture.sizes_text() + " " + architecture.activations_text()},
-          {"optimizer", o.optimizer},
-          {"lr", text(o.learning_rate)},
-          {"momentum", text(o.momentum)},
-          {"weight-decay", text(o.weight_decay)},
-          {"schedule", o.schedule},
-          {"batch", std::to_string(o.batch)},
-          {"epochs", std::to_string(o.epochs)},
-          {"seed", std::to_string(o.seed)},
-          {"limit", std::to_string(o.limit)},
-          {"input-norm", o.input_norm},
-          {"engine", o.engine},
-          {"dtype", o.dtype}};
+  std::map<std::string, std::string> recipe = {
+      {"network", architecture.sizes_text() + " " + architecture.activations_text()},
+      {"optimizer", o.optimizer},
+      {"lr", number_text(o.learning_rate)},
+      {"momentum", number_text(o.momentum)},
+      {"weight-decay", number_text(o.weight_decay)},
+      {"schedule", o.schedule},
+      {"batch", std::to_string(o.batch)},
+      {"epochs", std::to_string(o.epochs)},
+      {"seed", std::to_string(o.seed)},
+      {"limit", std::to_string(o.limit)},
+      {"input-norm", o.input_norm},
+      {"engine", o.engine},
+      {"dtype", o.dtype}};
+  std::string dropout;
+  for (double rate : dropout_rates(o)) dropout += (dropout.empty() ? "" : ",") + number_text(rate);
+  if (!dropout.empty()) recipe["dropout"] = dropout;
+  if (o.distortion.any()) recipe["distort"] = o.distortion.describe();
+  return recipe;
 }
 
 void check_same_recipe(const std::string& path, const std::map<std::string, std::string>& saved,
                        const std::map<std::string, std::string>& now) {
-  for (const auto& [option, value] : now) {
-    const auto it = saved.find(option);
-    if (it == saved.end() || it->second != value) {
-      throw io::InputError(path + ": the checkpoint was trained with --" + option + " " +
-                           (it == saved.end() ? std::string("(unknown)") : it->second) + ", this run has " + value +
-                           "; resume with the same options");
+  std::map<std::string, std::string> options = saved;
+  options.insert(now.begin(), now.end());
+  for (const auto& entry : options) {
+    const std::string& option = entry.first;
+    const auto was = saved.find(option), is = now.find(option);
+    const std::string before = was == saved.end() ? "(not set)" : was->second;
+    const std::string after = is == now.end() ? "(not set)" : is->second;
+    if (before != after) {
+      throw io::InputError(path + ": the checkpoint was trained with --" + option + " " + before + ", this run has " +
+                           after + "; resume with the same options");
     }
   }
 }
@@ -142,6 +167,7 @@ int run(const TrainOptions& o, const mnist::Dataset& train_set, const mnist::Dat
   const nn::Architecture architecture =
       nn::Architecture::classifier(train_set.features(), o.hidden, 10, nn::parse_activation(o.activation));
   nn::MLP<M> model(architecture, o.seed);
+  model.set_dropout(dropout_rates(o));
   const std::unique_ptr<nn::Optimizer<M>> optimizer = make_optimizer<M>(o, model.parameters());
   const nn::Normalisation normalisation = o.input_norm == "mnist" ? mnist::mnist_normalisation : nn::Normalisation{};
   nn::Rng shuffle_rng(o.seed + 1);  // its own stream: the weights' draws do not shift the order
@@ -163,6 +189,9 @@ int run(const TrainOptions& o, const mnist::Dataset& train_set, const mnist::Dat
               o.dtype.c_str(), tensor::num_threads());
   std::printf("%s lr %g, batch %zu, %d epochs, %s schedule, seed %llu\n", o.optimizer.c_str(), o.learning_rate, o.batch,
               o.epochs, o.schedule.c_str(), static_cast<unsigned long long>(o.seed));
+  if (!o.dropout.empty()) std::printf("dropout %s after the hidden layers\n", position.recipe["dropout"].c_str());
+  if (o.distortion.any())
+    std::printf("training digits distorted afresh each epoch: %s\n", o.distortion.describe().c_str());
   std::fflush(stdout);
 
   // Ctrl-C asks for a clean stop; a second one while saving is still just that request.
@@ -183,6 +212,8 @@ int run(const TrainOptions& o, const mnist::Dataset& train_set, const mnist::Dat
   const std::size_t steps_per_epoch = (train_set.count + o.batch - 1) / o.batch;
   const double total_steps = static_cast<double>(steps_per_epoch) * o.epochs;
   const ProgressBar bar;
+  std::optional<mnist::DistortedEpochs> distorted;
+  if (o.distortion.any()) distorted.emplace(train_set, o.distortion, o.seed, o.epochs);
   mnist::Evaluation last{};
   bool evaluated = false;
   for (int epoch = position.epoch; epoch <= o.epochs; ++epoch) {
@@ -198,13 +229,16 @@ int run(const TrainOptions& o, const mnist::Dataset& train_set, const mnist::Dat
     const std::string epoch_rng_state = shuffle_rng.state();
     const std::vector<std::size_t> order = nn::shuffled_indices(train_set.count, shuffle_rng);
     const std::size_t first_batch = epoch == position.epoch ? position.next_batch : 0;
+    const mnist::Dataset& epoch_set = distorted ? distorted->epoch(epoch) : train_set;
     schedule(first_batch);
     nn::EpochResult result;
     try {
       result = nn::train_batches(
           model, *optimizer, train_set.count, o.batch, first_batch,
           [&](std::size_t begin, std::size_t end) {
-            return mnist::labelled_batch<M>(train_set, order, begin, end, normalisation);
+            nn::LabelledBatch<M> batch = mnist::labelled_batch<M>(epoch_set, order, begin, end, normalisation);
+            batch.dropout_seed = nn::derived_seed(o.seed, static_cast<std::uint64_t>(epoch), begin / o.batch);
+            return batch;
           },
           [&](std::size_t done, std::size_t total) {
             schedule(done);
@@ -278,8 +312,16 @@ int train(const TrainOptions& options) {
   for (std::size_t size : o.hidden) {
     if (size == 0) throw std::invalid_argument("--hidden 0: a layer needs at least one neuron");
   }
+  dropout_rates(o);  // a wrong count is refused now
+  o.distortion.affine = o.distort == "affine" || o.distort == "affine+elastic";
+  o.distortion.elastic = o.distort == "elastic" || o.distort == "affine+elastic";
+  o.distortion.validate();
+  if (!o.show_distortions.empty() && !o.distortion.any()) {
+    throw std::invalid_argument("--show-distortions needs --distort affine, elastic or affine+elastic");
+  }
   // Every file the run will write is checked now, not found unwritable after the training.
-  for (const std::string* path : {&o.save_path, &o.checkpoint_path, &o.metrics_path, &o.plot_path}) {
+  for (const std::string* path :
+       {&o.save_path, &o.checkpoint_path, &o.metrics_path, &o.plot_path, &o.show_distortions}) {
     if (!path->empty()) io::check_writable(*path);
   }
   if (o.threads > 0) tensor::set_num_threads(o.threads);
@@ -288,6 +330,12 @@ int train(const TrainOptions& options) {
   const mnist::Dataset train_set = mnist::load_mnist(data_dir, mnist::Split::train, o.limit);
   const mnist::Dataset test_set = mnist::load_mnist(data_dir, mnist::Split::test, o.test_limit);
   if (train_set.count == 0 || test_set.count == 0) throw io::InputError(data_dir + ": a data set has no images");
+  if (!o.show_distortions.empty()) {
+    write_distortion_grid(o.show_distortions, train_set, o.distortion, o.seed);
+    std::printf("training digits and distorted copies (%s) drawn in %s\n", o.distortion.describe().c_str(),
+                o.show_distortions.c_str());
+    return 0;
+  }
   if (o.batch > train_set.count) {
     throw std::invalid_argument("--batch " + std::to_string(o.batch) + " is larger than the " +
                                 std::to_string(train_set.count) + " training images");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "nn/dense.hpp"
+#include "nn/dropout.hpp"
 
 namespace nn {
 
@@ -24,6 +25,10 @@ struct Architecture {
                                  Activation hidden);
 };
 
+// Throws std::invalid_argument unless `rates` is empty (no dropout) or has one rate in [0, 1)
+// per hidden layer.
+void validate_dropout(const std::vector<double>& rates, std::size_t hidden_layers);
+
 template <class M>
 class MLP {
  public:
@@ -38,6 +43,15 @@ class MLP {
   }
 
   const Architecture& architecture() const { return architecture_; }
+
+  // Dropout rates after each hidden layer in training, one per hidden layer, each in [0, 1);
+  // none by default or when empty. Not part of the architecture: the trained network is used without it.
+  // Throws std::invalid_argument for a wrong count or rate.
+  void set_dropout(std::vector<double> rates) {
+    validate_dropout(rates, layers_.size() - 1);
+    dropout_ = std::move(rates);
+  }
+  const std::vector<double>& dropout_rates() const { return dropout_; }
   const std::vector<Dense<M>>& layers() const { return layers_; }
   std::vector<Dense<M>>& layers() { return layers_; }
 
@@ -45,6 +59,16 @@ class MLP {
   M logits(const M& x) const {
     M y = x;
     for (std::size_t k = 0; k + 1 < layers_.size(); ++k) y = layers_[k](y);
+    return layers_.back().pre_activation(y);
+  }
+  // The logits in training: inverted dropout after each hidden layer whose rate is not 0, the
+  // masks drawn from rng in layer order. With no dropout set, logits(x) exactly.
+  M training_logits(const M& x, Rng& rng) const {
+    M y = x;
+    for (std::size_t k = 0; k + 1 < layers_.size(); ++k) {
+      y = layers_[k](y);
+      if (k < dropout_.size()) y = dropout(y, dropout_[k], rng);
+    }
     return layers_.back().pre_activation(y);
   }
   // The network's output, every activation applied (probabilities for a softmax classifier).
@@ -71,6 +95,7 @@ class MLP {
  private:
   Architecture architecture_;
   std::vector<Dense<M>> layers_;
+  std::vector<double> dropout_;  // per hidden layer, or empty
 };
 
 }  // namespace nn

@@ -17,10 +17,13 @@
 namespace nn {
 
 // A batch of samples: the model's inputs, one row each (a constant), and each row's class.
+// dropout_seed seeds the batch's dropout masks, if the model has dropout: the caller derives
+// it from the run's seed and the batch's place, so a resumed run draws the same masks.
 template <class M>
 struct LabelledBatch {
   M inputs;
   std::vector<std::int32_t> labels;
+  std::uint64_t dropout_seed = 0;
 };
 
 // Training stopped by a loss or gradient that is NaN or infinite.
@@ -68,7 +71,8 @@ EpochResult train_batches(const MLP<M>& model, Optimizer<M>& optimizer, std::siz
     const std::size_t begin = b * batch_size, end = std::min(samples, begin + batch_size);
     optimizer.zero_grad();
     const LabelledBatch<M> batch = make_batch(begin, end);
-    const M loss = cross_entropy(model.logits(batch.inputs), batch.labels);
+    Rng dropout_rng(batch.dropout_seed);
+    const M loss = cross_entropy(model.training_logits(batch.inputs, dropout_rng), batch.labels);
     const double value = loss.item();
     const std::string where = "batch " + std::to_string(b + 1) + " of " + std::to_string(batches);
     if (!std::isfinite(value)) {

@@ -50,6 +50,25 @@ if [ "$(sed -n 's/^test accuracy: //p' "$work/resumed.txt")" = "$(sed -n 's/^tes
 else
   fail "accuracy differs after resume"
 fi
+# --- the same with dropout and distorted digits: their draws come from (seed, epoch, batch or
+# image), so a resumed run draws the same masks and digits
+noisy=("${recipe[@]}" --dropout 0.3 --distort affine+elastic)
+"$mnist" train "${noisy[@]}" --save "$work/noisy-full.safetensors" > "$work/noisy-full.txt" 2>&1 ||
+  fail "uninterrupted run with dropout and distortions: $(cat "$work/noisy-full.txt")"
+"$mnist" train "${noisy[@]}" --checkpoint "$work/noisy-ck.safetensors" --checkpoint-every 50 > /dev/null 2>&1 &
+pid=$!
+if wait_for "$work/noisy-ck.safetensors" 60; then
+  kill -INT "$pid"
+fi
+wait "$pid"
+"$mnist" train "${noisy[@]}" --resume "$work/noisy-ck.safetensors" --save "$work/noisy-resumed.safetensors" \
+  > "$work/noisy-resumed.txt" 2>&1
+if grep -q "^resuming from" "$work/noisy-resumed.txt" &&
+   cmp -s "$work/noisy-full.safetensors" "$work/noisy-resumed.safetensors"; then
+  pass "with dropout and distorted digits too, the resumed run ends with the uninterrupted run's weights"
+else
+  fail "resume with dropout and distortions: $(cat "$work/noisy-resumed.txt")"
+fi
 "$mnist" train "${recipe[@]}" --lr 0.01 --resume "$work/ck.safetensors" > /dev/null 2> "$work/mismatch.err"
 code=$?
 if [ "$code" -eq 2 ] && grep -q "trained with --lr 0.001, this run has 0.01" "$work/mismatch.err"; then

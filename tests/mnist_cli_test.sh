@@ -46,6 +46,8 @@ fi
 
 # is_png FILE: a PNG signature at the start
 is_png() { [ "$(head -c 8 "$1" 2> /dev/null | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
+# png_size FILE: WIDTHxHEIGHT from its header
+png_size() { od -An -tu1 -j16 -N8 "$1" 2> /dev/null | awk '{ print $3 * 256 + $4 "x" $7 * 256 + $8 }'; }
 if is_png "$work/curve.png" && grep -q "^training curve drawn in" "$work/train.txt"; then
   pass "train --plot draws the training curve"
 else
@@ -77,6 +79,57 @@ if "$mnist" predict --model "$work/model.safetensors" "$work/seven.pgm" 2>&1 | g
 else
   fail "predict: $("$mnist" predict --model "$work/model.safetensors" "$work/seven.pgm" 2>&1)"
 fi
+
+# --- dropout and distorted training digits
+"$mnist" train --data "$data" --limit 5000 --test-limit 1000 --epochs 3 --seed 1 --threads 2 --hidden 128 \
+  --batch 32 --dropout 0.2 --distort affine+elastic --checkpoint "$work/distorted.safetensors" > "$work/distorted.txt" 2>&1
+code=$?
+distorted=$(sed -n 's/^test accuracy: //p' "$work/distorted.txt")
+if [ "$code" -eq 0 ] && grep -q '^dropout 0.2 after the hidden layers' "$work/distorted.txt" &&
+   grep -q '^training digits distorted afresh each epoch: affine (.*) + elastic (alpha 34, sigma 4)' "$work/distorted.txt" &&
+   awk -v a="$distorted" 'BEGIN { exit !(a >= 0.84) }'; then
+  pass "3 epochs with dropout on distorted digits still learn: $distorted >= 0.84 (0.872 measured)"
+else
+  fail "distorted training: exit $code: $(cat "$work/distorted.txt")"
+fi
+expect_refusal "resuming with another dropout" "trained with --dropout 0.2, this run has 0.3" \
+  "$mnist" train --data "$data" --limit 5000 --test-limit 1000 --epochs 3 --seed 1 --threads 2 --hidden 128 \
+  --batch 32 --dropout 0.3 --distort affine+elastic --resume "$work/distorted.safetensors"
+expect_refusal "resuming without the distortions" "trained with --distort affine" \
+  "$mnist" train --data "$data" --limit 5000 --test-limit 1000 --epochs 3 --seed 1 --threads 2 --hidden 128 \
+  --batch 32 --dropout 0.2 --resume "$work/distorted.safetensors"
+"$mnist" train --data "$data" --limit 100 --distort elastic --show-distortions "$work/distortions.png" \
+  > "$work/show.txt" 2>&1
+# 10 rows (one per digit) of the original and 8 copies: 28x2 pixels each, 6 between, 14 more after the original.
+if is_png "$work/distortions.png" && [ "$(png_size "$work/distortions.png")" = "578x626" ] &&
+   grep -q 'drawn in' "$work/show.txt" && ! grep -q '^epoch' "$work/show.txt"; then
+  pass "train --show-distortions draws originals beside distorted copies, and does not train"
+else
+  fail "--show-distortions: $(png_size "$work/distortions.png") $(cat "$work/show.txt")"
+fi
+"$mnist" eval --model "$work/model.safetensors" --data "$data" --test-limit 100 --weights "$work/weights.png" \
+  > "$work/weights.txt" 2>&1
+# 256 fields of 56x56 pixels, 32 to a row with 4 between: 8 rows.
+if is_png "$work/weights.png" && [ "$(png_size "$work/weights.png")" = "1924x484" ] &&
+   grep -q "first layer's 256 receptive fields drawn in" "$work/weights.txt"; then
+  pass "eval --weights draws the first layer's 256 receptive fields"
+else
+  fail "eval --weights: $(png_size "$work/weights.png") $(cat "$work/weights.txt")"
+fi
+"$mnist" train --recipe 2min --data "$data" --limit 2000 --test-limit 200 --epochs 1 --threads 2 > "$work/recipe.txt" 2>&1
+if grep -q '^training 784-800-10 relu' "$work/recipe.txt" && grep -q 'batch 128, 1 epochs' "$work/recipe.txt" &&
+   grep -q '^training digits distorted afresh each epoch: affine' "$work/recipe.txt"; then
+  pass "--recipe 2min sets its network, batch and distortions, and --epochs beside it wins"
+else
+  fail "--recipe: $(cat "$work/recipe.txt")"
+fi
+expect_refusal "an unknown recipe" "--recipe" "$mnist" train --data "$data" --recipe fastest
+expect_refusal "dropout rates for the wrong number of layers" "2 --dropout rates for 3 hidden layers" \
+  "$mnist" train --data "$data" --hidden 8 --hidden 8 --hidden 8 --dropout 0.1 --dropout 0.2
+expect_refusal "a dropout rate of 1" "--dropout" "$mnist" train --data "$data" --dropout 1
+expect_refusal "showing distortions without any" "--show-distortions needs --distort" \
+  "$mnist" train --data "$data" --show-distortions "$work/none.png"
+expect_refusal "a Gaussian too narrow" "--sigma" "$mnist" train --data "$data" --distort elastic --sigma 0.1
 
 # --- bad input: exit 2, and a message that names the problem
 head -c 1000 "$work/model.safetensors" > "$work/truncated.safetensors"
