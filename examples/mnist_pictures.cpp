@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "metrics_gp.hpp"  // generated from scripts/metrics.gp
+#include "nn/random.hpp"
 #include "vision/png_file.hpp"
 
 namespace mnist_tool {
@@ -113,13 +114,13 @@ void write_distortion_grid(const std::string& path, const mnist::Dataset& origin
   const std::size_t cell_w = originals.cols * zoom + margin, cell_h = originals.rows * zoom + margin;
   Canvas canvas(margin + cell_w * (1 + static_cast<std::size_t>(copies)) + gap, margin + cell_h * firsts.size());
   std::vector<std::uint8_t> copy(originals.features());
+  const vision::Distorter distorter(distortion, originals.rows, originals.cols);
   for (std::size_t row = 0; row < firsts.size(); ++row) {
     const std::size_t sample = firsts[row], y0 = margin + row * cell_h;
     const std::uint8_t* original = &originals.pixels[sample * originals.features()];
     draw_digit(canvas, original, originals.rows, originals.cols, margin, y0, zoom);
     for (int epoch = 1; epoch <= copies; ++epoch) {  // the copy that epoch trains on
-      nn::Rng rng(nn::derived_seed(seed, static_cast<std::uint64_t>(epoch), sample));
-      vision::distort(original, copy.data(), originals.rows, originals.cols, distortion, rng);
+      distorter.apply(original, copy.data(), nn::derived_seed(seed, static_cast<std::uint64_t>(epoch), sample));
       const std::size_t x0 = margin + gap + cell_w * static_cast<std::size_t>(epoch);
       draw_digit(canvas, copy.data(), originals.rows, originals.cols, x0, y0, zoom);
     }

@@ -3,6 +3,8 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include "nn/random.hpp"
+
 namespace mnist {
 
 Dataset distorted_copy(const Dataset& originals, const vision::Distortion& distortion, std::uint64_t seed, int epoch) {
@@ -13,12 +15,12 @@ Dataset distorted_copy(const Dataset& originals, const vision::Distortion& disto
   copy.labels = originals.labels;
   copy.pixels.resize(originals.pixels.size());
   const std::size_t features = originals.features();
+  const vision::Distorter distorter(distortion, originals.rows, originals.cols);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, originals.count, 256),
                     [&](const tbb::blocked_range<std::size_t>& images) {
                       for (std::size_t i = images.begin(); i < images.end(); ++i) {
-                        nn::Rng rng(nn::derived_seed(seed, static_cast<std::uint64_t>(epoch), i));
-                        vision::distort(&originals.pixels[i * features], &copy.pixels[i * features], originals.rows,
-                                        originals.cols, distortion, rng);
+                        distorter.apply(&originals.pixels[i * features], &copy.pixels[i * features],
+                                        nn::derived_seed(seed, static_cast<std::uint64_t>(epoch), i));
                       }
                     });
   return copy;

@@ -71,6 +71,16 @@ struct Engine<autograd::Matrix> {
       p -= rate * velocity[i];
     });
   }
+  // One Adam step on every element (the rule: tensor::adam_update in tensor/array_loops.hpp).
+  static void adam_update(const Matrix& m, double* first_moment, double* second_moment,
+                          const tensor::AdamStep<double>& step) {
+    update(m, [&](std::size_t i, double& p, double g) {
+      first_moment[i] = step.beta1 * first_moment[i] + (1 - step.beta1) * g;
+      second_moment[i] = step.beta2 * second_moment[i] + (1 - step.beta2) * g * g;
+      const double m_hat = first_moment[i] / step.correction1, v_hat = second_moment[i] / step.correction2;
+      p -= step.rate * m_hat / (std::sqrt(v_hat) + step.epsilon) + step.decay * p;
+    });
+  }
 };
 
 template <class T>
@@ -100,14 +110,24 @@ struct Engine<tensor::Tensor<T>> {
   }
 
   // One SGD step: tensor::sgd_update, vectorised and on TBB. A parameter that backward() never
-  // reached has a gradient of zeros.
+  // reached has a gradient of zeros, here and in adam_update.
   static void sgd_update(const Matrix& m, T* velocity, T rate, T momentum, T weight_decay) {
+    tensor::sgd_update(m.node()->data.data(), gradient_or_zeros(m), velocity, m.size(), rate, momentum, weight_decay);
+  }
+  // One Adam step: tensor::adam_update, vectorised and on TBB.
+  static void adam_update(const Matrix& m, T* first_moment, T* second_moment, const tensor::AdamStep<T>& step) {
+    tensor::adam_update(m.node()->data.data(), gradient_or_zeros(m), first_moment, second_moment, m.size(), step);
+  }
+
+ private:
+  // The gradient's storage; a parameter that backward() never reached gets one of zeros.
+  static const T* gradient_or_zeros(const Matrix& m) {
     typename Matrix::Array& grad = m.node()->grad;
     if (grad.size() != m.size()) {
       grad = Matrix::Array::from_shape(m.data().shape());
       grad.fill(T(0));
     }
-    tensor::sgd_update(m.node()->data.data(), grad.data(), velocity, m.size(), rate, momentum, weight_decay);
+    return grad.data();
   }
 };
 

@@ -138,21 +138,15 @@ class Adam final : public Optimizer<M> {
 
   void step() override {
     ++steps_;
-    const auto lr = static_cast<Scalar>(this->learning_rate), b1 = static_cast<Scalar>(beta1_),
-               b2 = static_cast<Scalar>(beta2_), eps = static_cast<Scalar>(epsilon_),
-               decay = static_cast<Scalar>(this->learning_rate * weight_decay_);
-    const auto correction1 = static_cast<Scalar>(1.0 - std::pow(beta1_, steps_));
-    const auto correction2 = static_cast<Scalar>(1.0 - std::pow(beta2_, steps_));
+    const tensor::AdamStep<Scalar> constants{static_cast<Scalar>(this->learning_rate),
+                                             static_cast<Scalar>(beta1_),
+                                             static_cast<Scalar>(beta2_),
+                                             static_cast<Scalar>(epsilon_),
+                                             static_cast<Scalar>(this->learning_rate * weight_decay_),
+                                             static_cast<Scalar>(1.0 - std::pow(beta1_, steps_)),
+                                             static_cast<Scalar>(1.0 - std::pow(beta2_, steps_))};
     for (std::size_t k = 0; k < this->parameters_.size(); ++k) {
-      Scalar* m = first_moment_[k].data();
-      Scalar* v = second_moment_[k].data();
-      Engine<M>::update(this->parameters_[k], [&](std::size_t i, auto& p, auto g) {
-        const auto gradient = static_cast<Scalar>(g);
-        m[i] = b1 * m[i] + (1 - b1) * gradient;
-        v[i] = b2 * v[i] + (1 - b2) * gradient * gradient;
-        const Scalar m_hat = m[i] / correction1, v_hat = v[i] / correction2;
-        p -= lr * m_hat / (std::sqrt(v_hat) + eps) + decay * p;
-      });
+      Engine<M>::adam_update(this->parameters_[k], first_moment_[k].data(), second_moment_[k].data(), constants);
     }
   }
 

@@ -9,16 +9,18 @@
 
 namespace nn {
 
+// splitmix64's finaliser: a 64-bit word whose every bit depends on every bit of z.
+inline std::uint64_t mix_bits(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
 // A seed for one part of a run -- (seed, epoch, batch) for dropout masks, (seed, epoch, image)
 // for distortions -- so that part draws the same numbers whatever ran before it, on any number
-// of threads. splitmix64's finaliser over each word in turn.
+// of threads: the finaliser over each word in turn.
 inline std::uint64_t derived_seed(std::uint64_t seed, std::uint64_t a, std::uint64_t b) {
-  auto mix = [](std::uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  };
-  return mix(mix(mix(seed + 0x9E3779B97F4A7C15ULL) ^ a) ^ (b + 0x632BE59BD9B4E019ULL));
+  return mix_bits(mix_bits(mix_bits(seed + 0x9E3779B97F4A7C15ULL) ^ a) ^ (b + 0x632BE59BD9B4E019ULL));
 }
 
 class Rng {

@@ -18,4 +18,19 @@ bool all_finite(const T* data, std::size_t count);
 template <class T>
 void sgd_update(T* p, const T* g, T* velocity, std::size_t count, T rate, T momentum, T weight_decay);
 
+// Adam's constants for one step: rate, betas, epsilon, decay = rate * weight decay, and the
+// bias corrections 1 - beta1^t and 1 - beta2^t.
+template <class T>
+struct AdamStep {
+  T rate, beta1, beta2, epsilon, decay, correction1, correction2;
+};
+
+// One Adam step over count parameters, element by element exactly as written:
+//   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g g
+//   p -= rate (m / correction1) / (sqrt(v / correction2) + epsilon) + decay p
+// Compiled without contraction into FMAs (tensor/adam_update.cpp), so each element is rounded as
+// by the plain loop on any machine and any number of threads, in one vectorised pass on TBB.
+template <class T>
+void adam_update(T* p, const T* g, T* m, T* v, std::size_t count, const AdamStep<T>& step);
+
 }  // namespace tensor

@@ -6,19 +6,34 @@
 #include <stdexcept>
 #include <vector>
 
+#include "nn/random.hpp"
+
 namespace vision {
 namespace {
 
 constexpr double pi = 3.14159265358979323846;
 
+// The draws of one image: splitmix64 from the image's seed. Its state is one word, so starting
+// a stream per image costs nothing, where seeding a Mersenne Twister writes 2.5 KB.
+class ImageRandom {
+ public:
+  explicit ImageRandom(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t bits() { return nn::mix_bits(state_ += 0x9E3779B97F4A7C15ULL); }
+  // Uniform in [-1, 1), 53 bits.
+  double signed_uniform() { return static_cast<double>(bits() >> 11) * 0x1.0p-52 - 1.0; }
+
+ private:
+  std::uint64_t state_;
+};
+
 // Uniform in [-1, 1) from 16 bits of a draw: the fields take 2 x rows x cols of them per
 // image, and a 64-bit draw gives four.
 class SignedUniforms {
  public:
-  explicit SignedUniforms(nn::Rng& rng) : rng_(rng) {}
+  explicit SignedUniforms(ImageRandom& random) : random_(random) {}
   float next() {
     if (left_ == 0) {
-      bits_ = rng_.bits();
+      bits_ = random_.bits();
       left_ = 4;
     }
     const auto draw = static_cast<float>(bits_ & 0xFFFFu);
@@ -28,7 +43,7 @@ class SignedUniforms {
   }
 
  private:
-  nn::Rng& rng_;
+  ImageRandom& random_;
   std::uint64_t bits_ = 0;
   int left_ = 0;
 };
@@ -82,22 +97,6 @@ void elastic_field(float* field, std::size_t rows, std::size_t cols, const std::
   for (std::size_t i = 0; i < rows * cols; ++i) field[i] *= alpha;
 }
 
-// The picture at (x, y) by bilinear interpolation, 0 outside.
-float sample(const std::uint8_t* in, std::size_t rows, std::size_t cols, float x, float y) {
-  const float fx = std::floor(x), fy = std::floor(y);
-  const auto x0 = static_cast<std::ptrdiff_t>(fx), y0 = static_cast<std::ptrdiff_t>(fy);
-  const float ax = x - fx, ay = y - fy;
-  auto at = [&](std::ptrdiff_t px, std::ptrdiff_t py) -> float {
-    if (px < 0 || py < 0 || px >= static_cast<std::ptrdiff_t>(cols) || py >= static_cast<std::ptrdiff_t>(rows)) {
-      return 0.0f;
-    }
-    return in[static_cast<std::size_t>(py) * cols + static_cast<std::size_t>(px)];
-  };
-  const float top = at(x0, y0) * (1 - ax) + at(x0 + 1, y0) * ax;
-  const float bottom = at(x0, y0 + 1) * (1 - ax) + at(x0 + 1, y0 + 1) * ax;
-  return top * (1 - ay) + bottom * ay;
-}
-
 void check_range(const char* name, double value, double low, double high, bool high_included) {
   if (!(value >= low && (high_included ? value <= high : value < high))) {
     std::ostringstream message;
@@ -129,47 +128,79 @@ void Distortion::validate() const {
   check_range("sigma", sigma, 0.5, 10, true);
 }
 
-void distort(const std::uint8_t* in, std::uint8_t* out, std::size_t rows, std::size_t cols,
-             const Distortion& distortion, nn::Rng& rng) {
-  // Where output pixel (x, y) samples the original: centre + A (p - centre) + shift, with A the
-  // inverse of the drawn map (so the digit itself is rotated by +angle, scaled by s, ...).
+Distorter::Distorter(const Distortion& distortion, std::size_t rows, std::size_t cols)
+    : distortion_(distortion), rows_(rows), cols_(cols) {
+  distortion_.validate();
+  if (distortion_.elastic) taps_ = gaussian_taps(distortion_.sigma);
+}
+
+void Distorter::apply(const std::uint8_t* in, std::uint8_t* out, std::uint64_t seed) const {
+  ImageRandom random(seed);
+  // Where output pixel p samples the original: centre + A (p - centre - shift), A the inverse
+  // of the drawn map F = R(angle) Shear S(scale_x, scale_y), so the digit itself is rotated
+  // by +angle, scaled by s, ...
   double a11 = 1, a12 = 0, a21 = 0, a22 = 1, shift_x = 0, shift_y = 0;
-  if (distortion.affine) {
-    const double angle = rng.uniform(-1, 1) * distortion.rotation_degrees * pi / 180.0;
-    const double scale_x = 1.0 + rng.uniform(-1, 1) * distortion.scale;
-    const double scale_y = 1.0 + rng.uniform(-1, 1) * distortion.scale;
-    const double shear = std::tan(rng.uniform(-1, 1) * distortion.shear_degrees * pi / 180.0);
-    shift_x = rng.uniform(-1, 1) * distortion.shift_pixels;
-    shift_y = rng.uniform(-1, 1) * distortion.shift_pixels;
-    // Forward map F = R(angle) Shear S(scale): its inverse, written out.
+  if (distortion_.affine) {
+    const double angle = random.signed_uniform() * distortion_.rotation_degrees * pi / 180.0;
+    const double scale_x = 1.0 + random.signed_uniform() * distortion_.scale;
+    const double scale_y = 1.0 + random.signed_uniform() * distortion_.scale;
+    const double shear = std::tan(random.signed_uniform() * distortion_.shear_degrees * pi / 180.0);
+    shift_x = random.signed_uniform() * distortion_.shift_pixels;
+    shift_y = random.signed_uniform() * distortion_.shift_pixels;
+    // F^-1 = S^-1 Shear^-1 R^-1, with R^-1 = [c s; -s c] and Shear^-1 = [1 -shear; 0 1].
     const double c = std::cos(angle), s = std::sin(angle);
-    // R^-1 = [c s; -s c]; Shear^-1 = [1 -shear; 0 1]; S^-1 = diag(1/sx, 1/sy).
     a11 = (c + shear * s) / scale_x;
     a12 = (s - shear * c) / scale_x;
     a21 = -s / scale_y;
     a22 = c / scale_y;
   }
+  const std::size_t n = rows_ * cols_;
   std::vector<float> dx, dy;
-  if (distortion.elastic) {
-    const std::vector<float> taps = gaussian_taps(distortion.sigma);
-    SignedUniforms uniforms(rng);
-    dx.resize(rows * cols);
-    dy.resize(rows * cols);
-    elastic_field(dx.data(), rows, cols, taps, static_cast<float>(distortion.alpha), uniforms);
-    elastic_field(dy.data(), rows, cols, taps, static_cast<float>(distortion.alpha), uniforms);
+  if (distortion_.elastic) {
+    SignedUniforms uniforms(random);
+    dx.resize(n);
+    dy.resize(n);
+    elastic_field(dx.data(), rows_, cols_, taps_, static_cast<float>(distortion_.alpha), uniforms);
+    elastic_field(dy.data(), rows_, cols_, taps_, static_cast<float>(distortion_.alpha), uniforms);
   }
-  const double centre_x = (static_cast<double>(cols) - 1) / 2, centre_y = (static_cast<double>(rows) - 1) / 2;
-  for (std::size_t y = 0; y < rows; ++y) {
-    for (std::size_t x = 0; x < cols; ++x) {
-      double px = static_cast<double>(x), py = static_cast<double>(y);
-      if (distortion.elastic) {
-        px += dx[y * cols + x];
-        py += dy[y * cols + x];
+  // The original as floats with a border of one background pixel, so bilinear sampling
+  // anywhere in [-1, cols] x [-1, rows] reads inside it without a check per neighbour.
+  const std::size_t padded_cols = cols_ + 2;
+  std::vector<float> padded((rows_ + 2) * padded_cols, 0.0f);
+  for (std::size_t y = 0; y < rows_; ++y) {
+    for (std::size_t x = 0; x < cols_; ++x) padded[(y + 1) * padded_cols + x + 1] = in[y * cols_ + x];
+  }
+  // source = centre + A (p - centre - shift) + A d, for p = (x, y) and d the elastic
+  // displacement: along a row, the part without d grows by A's first column per pixel.
+  const auto width = static_cast<float>(cols_), height = static_cast<float>(rows_);
+  const double centre_x = (static_cast<double>(cols_) - 1) / 2, centre_y = (static_cast<double>(rows_) - 1) / 2;
+  const auto step_x = static_cast<float>(a11), step_y = static_cast<float>(a21);
+  const auto b11 = static_cast<float>(a11), b12 = static_cast<float>(a12), b21 = static_cast<float>(a21),
+             b22 = static_cast<float>(a22);
+  for (std::size_t y = 0; y < rows_; ++y) {
+    const double uy = static_cast<double>(y) - centre_y - shift_y, ux = -centre_x - shift_x;
+    const auto row_x = static_cast<float>(centre_x + a11 * ux + a12 * uy);
+    const auto row_y = static_cast<float>(centre_y + a21 * ux + a22 * uy);
+    for (std::size_t x = 0; x < cols_; ++x) {
+      const auto fx = static_cast<float>(x);
+      float source_x = row_x + step_x * fx, source_y = row_y + step_y * fx;
+      if (distortion_.elastic) {
+        const float ex = dx[y * cols_ + x], ey = dy[y * cols_ + x];
+        source_x += b11 * ex + b12 * ey;
+        source_y += b21 * ex + b22 * ey;
       }
-      const double ux = px - centre_x - shift_x, uy = py - centre_y - shift_y;
-      const double source_x = centre_x + a11 * ux + a12 * uy, source_y = centre_y + a21 * ux + a22 * uy;
-      const float level = sample(in, rows, cols, static_cast<float>(source_x), static_cast<float>(source_y));
-      out[y * cols + x] = static_cast<std::uint8_t>(std::lround(std::clamp(level, 0.0f, 255.0f)));
+      float level = 0.0f;  // background beyond the border
+      if (source_x > -1.0f && source_x < width && source_y > -1.0f && source_y < height) {
+        // In padded coordinates the point is positive, so truncation is the floor.
+        const float px = source_x + 1.0f, py = source_y + 1.0f;
+        const auto ix = static_cast<std::size_t>(px), iy = static_cast<std::size_t>(py);
+        const float ax = px - static_cast<float>(ix), ay = py - static_cast<float>(iy);
+        const float* top = &padded[iy * padded_cols + ix];
+        const float* bottom = top + padded_cols;
+        level = (top[0] + (top[1] - top[0]) * ax) * (1.0f - ay) + (bottom[0] + (bottom[1] - bottom[0]) * ax) * ay;
+      }
+      // Bilinear weights are convex, so level is within 0..255 but for rounding.
+      out[y * cols_ + x] = static_cast<std::uint8_t>(std::min(255.0f, std::max(0.0f, level)) + 0.5f);
     }
   }
 }

@@ -9,8 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-
-#include "nn/random.hpp"
+#include <vector>
 
 namespace vision {
 
@@ -34,10 +33,20 @@ struct Distortion {
   void validate() const;
 };
 
-// Writes a distorted copy of the rows x cols picture `in` (one byte a pixel, row-major) to
-// `out` (the same size, not overlapping), its random draws taken from rng. Pixels are rounded
-// back to bytes, so the copy stays in 0-255 like the original.
-void distort(const std::uint8_t* in, std::uint8_t* out, std::size_t rows, std::size_t cols,
-             const Distortion& distortion, nn::Rng& rng);
+// Distorts rows x cols pictures (one byte a pixel, row-major), each by the draws of a seed.
+class Distorter {
+ public:
+  // Throws std::invalid_argument as Distortion::validate does.
+  Distorter(const Distortion& distortion, std::size_t rows, std::size_t cols);
+  // Writes a distorted copy of `in` to `out` (the same size, not overlapping): the same seed
+  // gives the same copy. Pixels are rounded back to bytes, so the copy stays in 0-255 like the
+  // original. Safe to call from several threads at once.
+  void apply(const std::uint8_t* in, std::uint8_t* out, std::uint64_t seed) const;
+
+ private:
+  Distortion distortion_;
+  std::size_t rows_, cols_;
+  std::vector<float> taps_;  // the elastic field's Gaussian
+};
 
 }  // namespace vision
