@@ -1,12 +1,11 @@
 // mnist: train, evaluate and use a digit classifier on MNIST (the lecture's section 4: 784
 // inputs, 10 softmax outputs).
 //
-//   mnist train   [--recipe default|2min|best] [--data DIR] [--hidden N]... [--activation tanh|relu|sigmoid] [--dropout
-//   R]...
+//   mnist train   [--recipe default|2min|best] [--data DIR] [--hidden N]...
+//                 [--activation tanh|relu|sigmoid] [--dropout R]...
 //                 [--distort none|affine|elastic|affine+elastic] [--rotation DEG] [--scale F]
 //                 [--shear DEG] [--shift PX] [--alpha A] [--sigma S] [--show-distortions OUT.png]
-//                 [--epochs E]
-//                 [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--momentum M]
+//                 [--epochs E] [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--momentum M]
 //                 [--weight-decay W] [--schedule constant|cosine] [--input-norm mnist|none]
 //                 [--seed S] [--threads T] [--engine tensor|scalar] [--dtype float32|float64]
 //                 [--limit N] [--test-limit N] [--save FILE] [--metrics FILE.csv]
@@ -19,6 +18,7 @@
 // Exit codes: 0 success, 2 bad usage or bad input (message on stderr), 1 other failure.
 
 #include <cctype>
+#include <stdexcept>
 #include <string>
 
 #include "mnist_commands.hpp"
@@ -49,6 +49,20 @@ std::vector<std::string> with_recipe(const CLI::App& train_cmd, const mnist_tool
     i = end;
   }
   return args;
+}
+
+// A distortion's parameters without that distortion would be silently ignored: refused.
+void refuse_unused_distortion_options(const CLI::App& train_cmd, const std::string& distort) {
+  const bool affine = distort.find("affine") != std::string::npos;
+  const bool elastic = distort.find("elastic") != std::string::npos;
+  for (const char* option : {"--rotation", "--scale", "--shear", "--shift", "--alpha", "--sigma"}) {
+    const bool for_elastic = std::string(option) == "--alpha" || std::string(option) == "--sigma";
+    if (train_cmd.count(option) > 0 && !(for_elastic ? elastic : affine)) {
+      throw std::invalid_argument(std::string(option) + " sets the " + (for_elastic ? "elastic" : "affine") +
+                                  " distortion: add --distort " + (for_elastic ? "elastic" : "affine") +
+                                  " (or affine+elastic)");
+    }
+  }
 }
 
 }  // namespace
@@ -204,9 +218,14 @@ int main(int argc, char** argv) {
         const std::vector<std::string> args = with_recipe(*train_cmd, mnist_tool::recipe(train.recipe), argc, argv);
         std::vector<const char*> pointers;
         for (const std::string& arg : args) pointers.push_back(arg.c_str());
-        app.clear();
-        app.parse(static_cast<int>(pointers.size()), pointers.data());
+        try {
+          app.parse(static_cast<int>(pointers.size()), pointers.data());
+        } catch (const CLI::ParseError& error) {
+          app.exit(error);
+          return 2;
+        }
       }
+      refuse_unused_distortion_options(*train_cmd, train.distort);
       if (train_cmd->count("--dtype") == 0 && train.engine == "scalar") train.dtype = "float64";
       return mnist_tool::train(train);
     }

@@ -1,5 +1,6 @@
 // mnist eval: a trained model's accuracy and confusion matrix on the MNIST test set.
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>

@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "metrics_gp.hpp"  // generated from scripts/metrics.gp
-#include "nn/random.hpp"
+#include "mnist/distorted_epochs.hpp"
 #include "vision/png_file.hpp"
 
 namespace mnist_tool {
@@ -120,7 +120,7 @@ void write_distortion_grid(const std::string& path, const mnist::Dataset& origin
     const std::uint8_t* original = &originals.pixels[sample * originals.features()];
     draw_digit(canvas, original, originals.rows, originals.cols, margin, y0, zoom);
     for (int epoch = 1; epoch <= copies; ++epoch) {  // the copy that epoch trains on
-      distorter.apply(original, copy.data(), nn::derived_seed(seed, static_cast<std::uint64_t>(epoch), sample));
+      distorter.apply(original, copy.data(), mnist::distortion_seed(seed, epoch, sample));
       const std::size_t x0 = margin + gap + cell_w * static_cast<std::size_t>(epoch);
       draw_digit(canvas, copy.data(), originals.rows, originals.cols, x0, y0, zoom);
     }
@@ -130,11 +130,11 @@ void write_distortion_grid(const std::string& path, const mnist::Dataset& origin
 
 void write_weight_grid(const std::string& path, const std::vector<double>& weights, std::size_t neurons,
                        std::size_t rows, std::size_t cols) {
-  constexpr std::size_t zoom = 2, margin = 4;
-  const std::size_t columns = std::min<std::size_t>(neurons, 32);
+  constexpr std::size_t zoom = 2, margin = 4, most_shown = 1024;
+  const std::size_t shown = std::min(neurons, most_shown), columns = std::min<std::size_t>(shown, 32);
   const std::size_t cell_w = cols * zoom + margin, cell_h = rows * zoom + margin;
-  Canvas canvas(margin + columns * cell_w, margin + ((neurons + columns - 1) / columns) * cell_h);
-  for (std::size_t neuron = 0; neuron < neurons; ++neuron) {
+  Canvas canvas(margin + columns * cell_w, margin + ((shown + columns - 1) / columns) * cell_h);
+  for (std::size_t neuron = 0; neuron < shown; ++neuron) {
     double largest = 0;
     for (std::size_t input = 0; input < rows * cols; ++input) {
       largest = std::max(largest, std::abs(weights[input * neurons + neuron]));

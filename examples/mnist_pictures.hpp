@@ -24,7 +24,7 @@ void write_distortion_grid(const std::string& path, const mnist::Dataset& origin
                            const vision::Distortion& distortion, std::uint64_t seed, int copies = 8);
 
 // A first-layer weight matrix (inputs = rows x cols, one column per neuron) as a grid of
-// rows x cols receptive fields, each scaled to its own largest magnitude: red positive, blue
+// rows x cols receptive fields (the first 1024 neurons), each scaled to its own largest magnitude: red positive, blue
 // negative, white 0. PNG at `path`.
 void write_weight_grid(const std::string& path, const std::vector<double>& weights, std::size_t neurons,
                        std::size_t rows, std::size_t cols);

@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <charconv>
 #include <csignal>
 #include <map>
 
@@ -84,6 +87,14 @@ std::string number_text(double x) {
   return out.str();
 }
 
+// The shortest text that reads back as exactly x: for the options recorded since, so that no
+// two different values resume each other (0.2 stays "0.2").
+std::string exact_text(double x) {
+  std::array<char, 32> text{};
+  const auto end = std::to_chars(text.data(), text.data() + text.size(), x).ptr;
+  return std::string(text.data(), end);
+}
+
 // The dropout rate of each hidden layer: as given, one rate for all, or none.
 std::vector<double> dropout_rates(const TrainOptions& o) {
   if (o.dropout.empty()) return {};
@@ -112,10 +123,25 @@ std::map<std::string, std::string> recipe_of(const TrainOptions& o, const nn::Ar
       {"input-norm", o.input_norm},
       {"engine", o.engine},
       {"dtype", o.dtype}};
-  std::string dropout;
-  for (double rate : dropout_rates(o)) dropout += (dropout.empty() ? "" : ",") + number_text(rate);
-  if (!dropout.empty()) recipe["dropout"] = dropout;
-  if (o.distortion.any()) recipe["distort"] = o.distortion.describe();
+  const std::vector<double> rates = dropout_rates(o);
+  if (std::any_of(rates.begin(), rates.end(), [](double rate) { return rate != 0.0; })) {
+    std::string dropout;
+    for (double rate : rates) dropout += (dropout.empty() ? "" : ",") + exact_text(rate);
+    recipe["dropout"] = dropout;
+  }
+  const vision::Distortion& d = o.distortion;
+  if (d.any()) {
+    std::string distort;
+    if (d.affine) {
+      distort = "affine rotation " + exact_text(d.rotation_degrees) + " scale " + exact_text(d.scale) + " shear " +
+                exact_text(d.shear_degrees) + " shift " + exact_text(d.shift_pixels);
+    }
+    if (d.elastic) {
+      distort += (distort.empty() ? "" : ", ") + std::string("elastic alpha ") + exact_text(d.alpha) + " sigma " +
+                 exact_text(d.sigma);
+    }
+    recipe["distort"] = distort;
+  }
   return recipe;
 }
 
@@ -189,7 +215,8 @@ int run(const TrainOptions& o, const mnist::Dataset& train_set, const mnist::Dat
               o.dtype.c_str(), tensor::num_threads());
   std::printf("%s lr %g, batch %zu, %d epochs, %s schedule, seed %llu\n", o.optimizer.c_str(), o.learning_rate, o.batch,
               o.epochs, o.schedule.c_str(), static_cast<unsigned long long>(o.seed));
-  if (!o.dropout.empty()) std::printf("dropout %s after the hidden layers\n", position.recipe["dropout"].c_str());
+  const auto dropout = position.recipe.find("dropout");
+  if (dropout != position.recipe.end()) std::printf("dropout %s after the hidden layers\n", dropout->second.c_str());
   if (o.distortion.any())
     std::printf("training digits distorted afresh each epoch: %s\n", o.distortion.describe().c_str());
   std::fflush(stdout);
@@ -237,7 +264,7 @@ int run(const TrainOptions& o, const mnist::Dataset& train_set, const mnist::Dat
           model, *optimizer, train_set.count, o.batch, first_batch,
           [&](std::size_t begin, std::size_t end) {
             nn::LabelledBatch<M> batch = mnist::labelled_batch<M>(epoch_set, order, begin, end, normalisation);
-            batch.dropout_seed = nn::derived_seed(o.seed, static_cast<std::uint64_t>(epoch), begin / o.batch);
+            batch.dropout_seed = nn::dropout_seed(o.seed, static_cast<std::uint64_t>(epoch), begin / o.batch);
             return batch;
           },
           [&](std::size_t done, std::size_t total) {
@@ -312,7 +339,7 @@ int train(const TrainOptions& options) {
   for (std::size_t size : o.hidden) {
     if (size == 0) throw std::invalid_argument("--hidden 0: a layer needs at least one neuron");
   }
-  dropout_rates(o);  // a wrong count is refused now
+  nn::validate_dropout(dropout_rates(o), o.hidden.size());  // refused now, not after loading MNIST
   o.distortion.affine = o.distort == "affine" || o.distort == "affine+elastic";
   o.distortion.elastic = o.distort == "elastic" || o.distort == "affine+elastic";
   o.distortion.validate();

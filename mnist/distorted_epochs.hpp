@@ -2,8 +2,10 @@
 // Training digits distorted afresh every epoch (vision/distortion.hpp). Image i of epoch e is
 // distorted by draws seeded from (seed, e, i) alone, so an epoch's digits are the same for a
 // seed whatever the number of threads and whether the run was resumed. The next epoch's digits
-// are made in the background, on TBB, while the current one trains.
+// are made in the background while the current one trains: on one more thread of its own,
+// which takes its share of the TBB threads that --threads allows.
 
+#include <atomic>
 #include <cstdint>
 #include <future>
 
@@ -11,6 +13,9 @@
 #include "vision/distortion.hpp"
 
 namespace mnist {
+
+// The seed of image `image`'s distortion in epoch `epoch` of a run seeded `run_seed`.
+std::uint64_t distortion_seed(std::uint64_t run_seed, int epoch, std::size_t image);
 
 // Every image of `originals` distorted for `epoch`, labels unchanged; TBB-parallel.
 Dataset distorted_copy(const Dataset& originals, const vision::Distortion& distortion, std::uint64_t seed, int epoch);
@@ -35,6 +40,7 @@ class DistortedEpochs {
   Dataset current_;
   int next_epoch_ = 0;  // the epoch being made in the background, or 0
   std::future<Dataset> next_;
+  std::atomic<bool> stop_{false};  // set on destruction: the background task gives up
 };
 
 }  // namespace mnist

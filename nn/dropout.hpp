@@ -5,12 +5,18 @@
 // mask is a constant of the graph: the gradient flows through the kept units, scaled alike.
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "nn/engine.hpp"
 #include "nn/random.hpp"
 
 namespace nn {
+
+// The seed of the dropout masks of batch `batch` in epoch `epoch` of a run seeded `run_seed`.
+inline std::uint64_t dropout_seed(std::uint64_t run_seed, std::uint64_t epoch, std::uint64_t batch) {
+  return derived_seed(run_seed ^ 0x64726F706F7574ULL, epoch, batch);  // "dropout"
+}
 
 // A rows x cols mask, row-major: each element 1 / (1 - rate) with probability 1 - rate, else 0.
 // rate must be in [0, 1) (std::invalid_argument otherwise). Each 64-bit draw of rng gives four

@@ -71,14 +71,11 @@ struct Engine<autograd::Matrix> {
       p -= rate * velocity[i];
     });
   }
-  // One Adam step on every element (the rule: tensor::adam_update in tensor/array_loops.hpp).
+  // One Adam step on every element (the rule: tensor::adam_element in tensor/array_loops.hpp).
   static void adam_update(const Matrix& m, double* first_moment, double* second_moment,
                           const tensor::AdamStep<double>& step) {
     update(m, [&](std::size_t i, double& p, double g) {
-      first_moment[i] = step.beta1 * first_moment[i] + (1 - step.beta1) * g;
-      second_moment[i] = step.beta2 * second_moment[i] + (1 - step.beta2) * g * g;
-      const double m_hat = first_moment[i] / step.correction1, v_hat = second_moment[i] / step.correction2;
-      p -= step.rate * m_hat / (std::sqrt(v_hat) + step.epsilon) + step.decay * p;
+      tensor::adam_element(p, g, first_moment[i], second_moment[i], step);
     });
   }
 };

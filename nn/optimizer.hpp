@@ -138,13 +138,14 @@ class Adam final : public Optimizer<M> {
 
   void step() override {
     ++steps_;
-    const tensor::AdamStep<Scalar> constants{static_cast<Scalar>(this->learning_rate),
-                                             static_cast<Scalar>(beta1_),
-                                             static_cast<Scalar>(beta2_),
-                                             static_cast<Scalar>(epsilon_),
-                                             static_cast<Scalar>(this->learning_rate * weight_decay_),
-                                             static_cast<Scalar>(1.0 - std::pow(beta1_, steps_)),
-                                             static_cast<Scalar>(1.0 - std::pow(beta2_, steps_))};
+    tensor::AdamStep<Scalar> constants{};
+    constants.rate = static_cast<Scalar>(this->learning_rate);
+    constants.beta1 = static_cast<Scalar>(beta1_);
+    constants.beta2 = static_cast<Scalar>(beta2_);
+    constants.epsilon = static_cast<Scalar>(epsilon_);
+    constants.decay = static_cast<Scalar>(this->learning_rate * weight_decay_);
+    constants.correction1 = static_cast<Scalar>(1.0 - std::pow(beta1_, steps_));
+    constants.correction2 = static_cast<Scalar>(1.0 - std::pow(beta2_, steps_));
     for (std::size_t k = 0; k < this->parameters_.size(); ++k) {
       Engine<M>::adam_update(this->parameters_[k], first_moment_[k].data(), second_moment_[k].data(), constants);
     }

@@ -16,11 +16,12 @@ inline std::uint64_t mix_bits(std::uint64_t z) {
   return z ^ (z >> 31);
 }
 
-// A seed for one part of a run -- (seed, epoch, batch) for dropout masks, (seed, epoch, image)
-// for distortions -- so that part draws the same numbers whatever ran before it, on any number
-// of threads: the finaliser over each word in turn.
-inline std::uint64_t derived_seed(std::uint64_t seed, std::uint64_t a, std::uint64_t b) {
-  return mix_bits(mix_bits(mix_bits(seed + 0x9E3779B97F4A7C15ULL) ^ a) ^ (b + 0x632BE59BD9B4E019ULL));
+// A seed for one part of a run -- a batch's dropout masks, an image's distortion in an epoch
+// -- so that part draws the same numbers whatever ran before it, on any number of threads: the
+// finaliser over each word in turn. Each use passes a seed salted with its own constant
+// (nn::dropout_seed, mnist::distortion_seed), so two uses never share a stream.
+inline std::uint64_t derived_seed(std::uint64_t seed, std::uint64_t epoch, std::uint64_t index) {
+  return mix_bits(mix_bits(mix_bits(seed + 0x9E3779B97F4A7C15ULL) ^ epoch) ^ (index + 0x632BE59BD9B4E019ULL));
 }
 
 class Rng {

@@ -17,8 +17,9 @@
 namespace nn {
 
 // A batch of samples: the model's inputs, one row each (a constant), and each row's class.
-// dropout_seed seeds the batch's dropout masks, if the model has dropout: the caller derives
-// it from the run's seed and the batch's place, so a resumed run draws the same masks.
+// dropout_seed seeds the batch's dropout masks, if the model has dropout. The caller sets it
+// for each batch, from the run's seed and the batch's place (nn::dropout_seed), so a resumed
+// run draws the same masks; left at 0, every batch would draw the same ones.
 template <class M>
 struct LabelledBatch {
   M inputs;

@@ -5,25 +5,15 @@
 #include "tensor/array_loops.hpp"
 #include "tensor/parallel.hpp"
 
-#include <cmath>
-
 namespace tensor {
 
 namespace {
 
-// One chunk. Separate arrays and constants in registers, so the loop vectorises.
+// One chunk. Separate arrays and the constants in registers, so the loop vectorises.
 template <class T>
 void adam_chunk(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, std::size_t count,
                 const AdamStep<T> step) {
-  const T b1 = step.beta1, b2 = step.beta2, keep1 = 1 - step.beta1, keep2 = 1 - step.beta2;
-  const T rate = step.rate, epsilon = step.epsilon, decay = step.decay;
-  const T correction1 = step.correction1, correction2 = step.correction2;
-  for (std::size_t i = 0; i < count; ++i) {
-    m[i] = b1 * m[i] + keep1 * g[i];
-    v[i] = b2 * v[i] + keep2 * g[i] * g[i];
-    const T m_hat = m[i] / correction1, v_hat = v[i] / correction2;
-    p[i] -= rate * m_hat / (std::sqrt(v_hat) + epsilon) + decay * p[i];
-  }
+  for (std::size_t i = 0; i < count; ++i) adam_element(p[i], g[i], m[i], v[i], step);
 }
 
 }  // namespace

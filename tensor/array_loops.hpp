@@ -2,6 +2,7 @@
 // Whole-array loops the training loop and the optimizers run on every batch, compiled like the
 // kernels (for the machine's vector unit) so that they cost little next to the products.
 
+#include <cmath>
 #include <cstddef>
 
 namespace tensor {
@@ -25,11 +26,20 @@ struct AdamStep {
   T rate, beta1, beta2, epsilon, decay, correction1, correction2;
 };
 
-// One Adam step over count parameters, element by element exactly as written:
+// Adam's rule for one element with gradient g, first moment m and second moment v:
 //   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g g
 //   p -= rate (m / correction1) / (sqrt(v / correction2) + epsilon) + decay p
-// Compiled without contraction into FMAs (tensor/adam_update.cpp), so each element is rounded as
-// by the plain loop on any machine and any number of threads, in one vectorised pass on TBB.
+template <class T>
+inline void adam_element(T& p, T g, T& m, T& v, const AdamStep<T>& step) {
+  m = step.beta1 * m + (1 - step.beta1) * g;
+  v = step.beta2 * v + (1 - step.beta2) * g * g;
+  const T m_hat = m / step.correction1, v_hat = v / step.correction2;
+  p -= step.rate * m_hat / (std::sqrt(v_hat) + step.epsilon) + step.decay * p;
+}
+
+// adam_element over count parameters in one vectorised pass on TBB. Compiled without
+// contraction into FMAs (tensor/adam_update.cpp), so each element is rounded as by a plain loop
+// of adam_element compiled without FMAs, on any number of threads.
 template <class T>
 void adam_update(T* p, const T* g, T* m, T* v, std::size_t count, const AdamStep<T>& step);
 

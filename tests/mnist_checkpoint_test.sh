@@ -61,6 +61,8 @@ if wait_for "$work/noisy-ck.safetensors" 60; then
   kill -INT "$pid"
 fi
 wait "$pid"
+code=$?
+[ "$code" -eq 130 ] || fail "the run with dropout and distortions was not interrupted: exit $code"
 "$mnist" train "${noisy[@]}" --resume "$work/noisy-ck.safetensors" --save "$work/noisy-resumed.safetensors" \
   > "$work/noisy-resumed.txt" 2>&1
 if grep -q "^resuming from" "$work/noisy-resumed.txt" &&

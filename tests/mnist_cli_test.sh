@@ -81,22 +81,22 @@ else
 fi
 
 # --- dropout and distorted training digits
-"$mnist" train --data "$data" --limit 5000 --test-limit 1000 --epochs 3 --seed 1 --threads 2 --hidden 128 \
+"$mnist" train --data "$data" --limit 10000 --test-limit 1000 --epochs 3 --seed 1 --threads 2 --hidden 128 \
   --batch 32 --dropout 0.2 --distort affine+elastic --checkpoint "$work/distorted.safetensors" > "$work/distorted.txt" 2>&1
 code=$?
 distorted=$(sed -n 's/^test accuracy: //p' "$work/distorted.txt")
 if [ "$code" -eq 0 ] && grep -q '^dropout 0.2 after the hidden layers' "$work/distorted.txt" &&
    grep -q '^training digits distorted afresh each epoch: affine (.*) + elastic (alpha 34, sigma 4)' "$work/distorted.txt" &&
-   awk -v a="$distorted" 'BEGIN { exit !(a >= 0.84) }'; then
-  pass "3 epochs with dropout on distorted digits still learn: $distorted >= 0.84 (0.872 measured)"
+   awk -v a="$distorted" 'BEGIN { exit !(a >= 0.85) }'; then
+  pass "3 epochs with dropout on distorted digits still learn: $distorted >= 0.85 (seeds 1-3: 0.895-0.910)"
 else
   fail "distorted training: exit $code: $(cat "$work/distorted.txt")"
 fi
 expect_refusal "resuming with another dropout" "trained with --dropout 0.2, this run has 0.3" \
-  "$mnist" train --data "$data" --limit 5000 --test-limit 1000 --epochs 3 --seed 1 --threads 2 --hidden 128 \
+  "$mnist" train --data "$data" --limit 10000 --test-limit 1000 --epochs 3 --seed 1 --threads 2 --hidden 128 \
   --batch 32 --dropout 0.3 --distort affine+elastic --resume "$work/distorted.safetensors"
 expect_refusal "resuming without the distortions" "trained with --distort affine" \
-  "$mnist" train --data "$data" --limit 5000 --test-limit 1000 --epochs 3 --seed 1 --threads 2 --hidden 128 \
+  "$mnist" train --data "$data" --limit 10000 --test-limit 1000 --epochs 3 --seed 1 --threads 2 --hidden 128 \
   --batch 32 --dropout 0.2 --resume "$work/distorted.safetensors"
 "$mnist" train --data "$data" --limit 100 --distort elastic --show-distortions "$work/distortions.png" \
   > "$work/show.txt" 2>&1
@@ -123,7 +123,21 @@ if grep -q '^training 784-800-10 relu' "$work/recipe.txt" && grep -q 'batch 128,
 else
   fail "--recipe: $(cat "$work/recipe.txt")"
 fi
+for recipe in 2min best; do  # every flag of the recipe parses and is valid: shown, not trained
+  "$mnist" train --data "$data" --limit 100 --recipe "$recipe" --show-distortions "$work/$recipe.png" \
+    > "$work/recipe-$recipe.txt" 2>&1
+  if [ $? -eq 0 ] && is_png "$work/$recipe.png"; then
+    pass "--recipe $recipe parses, and its distortions can be shown"
+  else
+    fail "--recipe $recipe: $(cat "$work/recipe-$recipe.txt")"
+  fi
+done
 expect_refusal "an unknown recipe" "--recipe" "$mnist" train --data "$data" --recipe fastest
+expect_refusal "a dropout rate that is not a number" "dropout rate nan" "$mnist" train --data "$data" --dropout nan
+expect_refusal "a rotation that is not a number" "rotation nan" \
+  "$mnist" train --data "$data" --distort affine --rotation nan
+expect_refusal "an elastic parameter without the elastic distortion" "--alpha sets the elastic distortion" \
+  "$mnist" train --data "$data" --distort affine --alpha 20
 expect_refusal "dropout rates for the wrong number of layers" "2 --dropout rates for 3 hidden layers" \
   "$mnist" train --data "$data" --hidden 8 --hidden 8 --hidden 8 --dropout 0.1 --dropout 0.2
 expect_refusal "a dropout rate of 1" "--dropout" "$mnist" train --data "$data" --dropout 1

@@ -120,9 +120,9 @@ std::string Distortion::describe() const {
 }
 
 void Distortion::validate() const {
-  check_range("rotation", rotation_degrees, 0, 90, false);
+  check_range("rotation", rotation_degrees, 0, 89, true);
   check_range("scale", scale, 0, 0.9, true);
-  check_range("shear", shear_degrees, 0, 90, false);
+  check_range("shear", shear_degrees, 0, 89, true);
   check_range("shift", shift_pixels, 0, 14, true);
   check_range("alpha", alpha, 0, 1000, true);
   check_range("sigma", sigma, 0.5, 10, true);
@@ -182,8 +182,8 @@ void Distorter::apply(const std::uint8_t* in, std::uint8_t* out, std::uint64_t s
     const auto row_x = static_cast<float>(centre_x + a11 * ux + a12 * uy);
     const auto row_y = static_cast<float>(centre_y + a21 * ux + a22 * uy);
     for (std::size_t x = 0; x < cols_; ++x) {
-      const auto fx = static_cast<float>(x);
-      float source_x = row_x + step_x * fx, source_y = row_y + step_y * fx;
+      const auto column = static_cast<float>(x);
+      float source_x = row_x + step_x * column, source_y = row_y + step_y * column;
       if (distortion_.elastic) {
         const float ex = dx[y * cols_ + x], ey = dy[y * cols_ + x];
         source_x += b11 * ex + b12 * ey;
@@ -191,10 +191,11 @@ void Distorter::apply(const std::uint8_t* in, std::uint8_t* out, std::uint64_t s
       }
       float level = 0.0f;  // background beyond the border
       if (source_x > -1.0f && source_x < width && source_y > -1.0f && source_y < height) {
-        // In padded coordinates the point is positive, so truncation is the floor.
-        const float px = source_x + 1.0f, py = source_y + 1.0f;
-        const auto ix = static_cast<std::size_t>(px), iy = static_cast<std::size_t>(py);
-        const float ax = px - static_cast<float>(ix), ay = py - static_cast<float>(iy);
+        // The cell's corner in padded coordinates: floor + 1 is in [0, cols] (rows), exactly,
+        // where rounding source + 1 could reach cols + 1 for a power-of-two size.
+        const float fx = std::floor(source_x), fy = std::floor(source_y);
+        const auto ix = static_cast<std::size_t>(fx + 1.0f), iy = static_cast<std::size_t>(fy + 1.0f);
+        const float ax = source_x - fx, ay = source_y - fy;
         const float* top = &padded[iy * padded_cols + ix];
         const float* bottom = top + padded_cols;
         level = (top[0] + (top[1] - top[0]) * ax) * (1.0f - ay) + (bottom[0] + (bottom[1] - bottom[0]) * ax) * ay;

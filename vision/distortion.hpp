@@ -27,8 +27,8 @@ struct Distortion {
   bool any() const { return affine || elastic; }
   // "none", "affine (rotation 12, scale 0.12, shear 10, shift 2)", "elastic (alpha 34, sigma 4)", or both.
   std::string describe() const;
-  // Throws std::invalid_argument naming a parameter outside its range: rotation and shear in
-  // [0, 90) degrees, scale in [0, 0.9], shift in [0, 14] pixels, alpha in [0, 1000], sigma in
+  // Throws std::invalid_argument naming a parameter outside its range (or NaN): rotation and
+  // shear in [0, 89] degrees, scale in [0, 0.9], shift in [0, 14] pixels, alpha in [0, 1000], sigma in
   // [0.5, 10].
   void validate() const;
 };
