@@ -9,10 +9,10 @@ const std::vector<Recipe>& recipes() {
       {"default", "98.4 % in about 30 s", {}},
       {"2min",
        "MEASURE",
-       {"--hidden", "800", "--dropout", "0.2", "--distort", "affine", "--epochs", "20", "--batch", "128"}},
+       {"--hidden", "800", "--dropout", "0.2", "--distort", "affine", "--epochs", "15", "--batch", "128"}},
       {"best",
        "MEASURE",
-       {"--hidden", "800", "--dropout", "0.2", "--distort", "affine+elastic", "--epochs", "150", "--batch", "128"}},
+       {"--hidden", "800", "--dropout", "0.2", "--distort", "elastic", "--epochs", "100", "--batch", "128"}},
   };
   return all;
 }
