@@ -217,6 +217,7 @@ int main(int argc, char** argv) {
       if (!train.recipe.empty()) {  // parsed again with the recipe's flags added
         const std::vector<std::string> args = with_recipe(*train_cmd, mnist_tool::recipe(train.recipe), argc, argv);
         std::vector<const char*> pointers;
+        pointers.reserve(args.size());
         for (const std::string& arg : args) pointers.push_back(arg.c_str());
         try {
           app.parse(static_cast<int>(pointers.size()), pointers.data());

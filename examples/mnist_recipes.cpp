@@ -6,13 +6,13 @@ namespace mnist_tool {
 
 const std::vector<Recipe>& recipes() {
   static const std::vector<Recipe> all = {
-      {"default", "98.4 % in about 30 s", {}},
+      {"default", "measured: 98.39 % in 19 s on 2 cores", {}},
       {"2min",
-       "MEASURE",
-       {"--hidden", "800", "--dropout", "0.2", "--distort", "affine", "--epochs", "15", "--batch", "128"}},
+       "measured: 99.20 % in 98 s on 2 cores",
+       {"--hidden", "800", "--dropout", "0.2", "--distort", "affine", "--epochs", "22", "--batch", "128"}},
       {"best",
-       "MEASURE",
-       {"--hidden", "800", "--dropout", "0.2", "--distort", "elastic", "--epochs", "100", "--batch", "128"}},
+       "measured: 99.30 % and 99.29 % (seeds 1, 2) in 13.5 min on 2 cores",
+       {"--hidden", "800", "--dropout", "0.2", "--distort", "elastic", "--epochs", "120", "--batch", "128"}},
   };
   return all;
 }

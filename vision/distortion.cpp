@@ -54,8 +54,9 @@ std::vector<float> gaussian_taps(double sigma) {
   std::vector<float> taps(2 * static_cast<std::size_t>(radius) + 1);
   double sum = 0;
   for (int k = -radius; k <= radius; ++k) sum += std::exp(-0.5 * k * k / (sigma * sigma));
-  for (int k = -radius; k <= radius; ++k) {
-    taps[static_cast<std::size_t>(k + radius)] = static_cast<float>(std::exp(-0.5 * k * k / (sigma * sigma)) / sum);
+  for (std::size_t i = 0; i < taps.size(); ++i) {
+    const int k = static_cast<int>(i) - radius;
+    taps[i] = static_cast<float>(std::exp(-0.5 * k * k / (sigma * sigma)) / sum);
   }
   return taps;
 }
@@ -192,8 +193,10 @@ void Distorter::apply(const std::uint8_t* in, std::uint8_t* out, std::uint64_t s
         const float* bottom = top + padded_cols;
         level = (top[0] + (top[1] - top[0]) * ax) * (1.0f - ay) + (bottom[0] + (bottom[1] - bottom[0]) * ax) * ay;
       }
-      // Bilinear weights are convex, so level is within 0..255 but for rounding.
-      out[y * cols_ + x] = static_cast<std::uint8_t>(std::min(255.0f, std::max(0.0f, level)) + 0.5f);
+      // Bilinear weights are convex, so level is within 0..255 but for rounding. Clamped, it is
+      // not negative, so adding a half and truncating rounds to the nearest level.
+      const float clamped = std::min(255.0f, std::max(0.0f, level));
+      out[y * cols_ + x] = static_cast<std::uint8_t>(clamped + 0.5f);  // NOLINT(bugprone-incorrect-roundings)
     }
   }
 }
