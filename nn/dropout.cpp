@@ -6,11 +6,26 @@
 #include <string>
 
 namespace nn {
+namespace {
 
-std::vector<double> dropout_mask(std::size_t rows, std::size_t cols, double rate, Rng& rng) {
+void check_rate(double rate) {
   if (!(rate >= 0.0 && rate < 1.0)) {
     throw std::invalid_argument("dropout rate " + std::to_string(rate) + " is not in [0, 1)");
   }
+}
+
+}  // namespace
+
+void validate_dropout(const std::vector<double>& rates, std::size_t hidden_layers) {
+  if (!rates.empty() && rates.size() != hidden_layers) {
+    throw std::invalid_argument(std::to_string(rates.size()) + " dropout rates for " + std::to_string(hidden_layers) +
+                                " hidden layers");
+  }
+  for (double rate : rates) check_rate(rate);
+}
+
+std::vector<double> dropout_mask(std::size_t rows, std::size_t cols, double rate, Rng& rng) {
+  check_rate(rate);
   // An element is dropped when its 16-bit draw is below rate * 65536.
   const auto threshold = static_cast<std::uint32_t>(std::lround(rate * 65536.0));
   const double kept = 1.0 / (1.0 - rate);

@@ -18,6 +18,10 @@ inline std::uint64_t dropout_seed(std::uint64_t run_seed, std::uint64_t epoch, s
   return derived_seed(run_seed ^ 0x64726F706F7574ULL, epoch, batch);  // "dropout"
 }
 
+// Throws std::invalid_argument unless `rates` is empty (no dropout) or has one rate in [0, 1)
+// per hidden layer.
+void validate_dropout(const std::vector<double>& rates, std::size_t hidden_layers);
+
 // A rows x cols mask, row-major: each element 1 / (1 - rate) with probability 1 - rate, else 0.
 // rate must be in [0, 1) (std::invalid_argument otherwise). Each 64-bit draw of rng gives four
 // elements, one per 16 bits, so the rate is honoured to 1/65536.

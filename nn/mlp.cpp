@@ -32,18 +32,6 @@ std::string Architecture::activations_text() const {
   return text;
 }
 
-void validate_dropout(const std::vector<double>& rates, std::size_t hidden_layers) {
-  if (!rates.empty() && rates.size() != hidden_layers) {
-    throw std::invalid_argument(std::to_string(rates.size()) + " dropout rates for " + std::to_string(hidden_layers) +
-                                " hidden layers");
-  }
-  for (double rate : rates) {
-    if (!(rate >= 0.0 && rate < 1.0)) {
-      throw std::invalid_argument("dropout rate " + std::to_string(rate) + " is not in [0, 1)");
-    }
-  }
-}
-
 Architecture Architecture::classifier(std::size_t inputs, const std::vector<std::size_t>& hidden_sizes,
                                       std::size_t classes, Activation hidden) {
   Architecture a;

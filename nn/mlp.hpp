@@ -25,10 +25,6 @@ struct Architecture {
                                  Activation hidden);
 };
 
-// Throws std::invalid_argument unless `rates` is empty (no dropout) or has one rate in [0, 1)
-// per hidden layer.
-void validate_dropout(const std::vector<double>& rates, std::size_t hidden_layers);
-
 template <class M>
 class MLP {
  public:
@@ -51,26 +47,14 @@ class MLP {
     validate_dropout(rates, layers_.size() - 1);
     dropout_ = std::move(rates);
   }
-  const std::vector<double>& dropout_rates() const { return dropout_; }
   const std::vector<Dense<M>>& layers() const { return layers_; }
   std::vector<Dense<M>>& layers() { return layers_; }
 
   // Every layer but the last one's activation: for a softmax classifier, the logits.
-  M logits(const M& x) const {
-    M y = x;
-    for (std::size_t k = 0; k + 1 < layers_.size(); ++k) y = layers_[k](y);
-    return layers_.back().pre_activation(y);
-  }
+  M logits(const M& x) const { return forward(x, nullptr); }
   // The logits in training: inverted dropout after each hidden layer whose rate is not 0, the
   // masks drawn from rng in layer order. With no dropout set, logits(x) exactly.
-  M training_logits(const M& x, Rng& rng) const {
-    M y = x;
-    for (std::size_t k = 0; k + 1 < layers_.size(); ++k) {
-      y = layers_[k](y);
-      if (k < dropout_.size()) y = dropout(y, dropout_[k], rng);
-    }
-    return layers_.back().pre_activation(y);
-  }
+  M training_logits(const M& x, Rng& rng) const { return forward(x, &rng); }
   // The network's output, every activation applied (probabilities for a softmax classifier).
   M operator()(const M& x) const { return activate(logits(x), layers_.back().activation); }
 
@@ -93,6 +77,17 @@ class MLP {
   }
 
  private:
+  // The hidden layers, each followed by dropout when `rng` is given, then the last layer
+  // without its activation.
+  M forward(const M& x, Rng* rng) const {
+    M y = x;
+    for (std::size_t k = 0; k + 1 < layers_.size(); ++k) {
+      y = layers_[k](y);
+      if (rng != nullptr && k < dropout_.size()) y = dropout(y, dropout_[k], *rng);
+    }
+    return layers_.back().pre_activation(y);
+  }
+
   Architecture architecture_;
   std::vector<Dense<M>> layers_;
   std::vector<double> dropout_;  // per hidden layer, or empty
