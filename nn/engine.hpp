@@ -43,26 +43,25 @@ struct Engine<autograd::Matrix> {
     }
     return true;
   }
-  static bool gradient_is_finite(const Matrix& m) {
-    for (const autograd::Value& v : m.values()) {
-      if (!std::isfinite(v.grad())) return false;
-    }
-    return true;
-  }
 
-  // Calls update(i, data, grad) for every element, in order; `data` is written back.
+  // Calls update(i, data, grad) for every element, in order; `data` is written back. Returns
+  // whether every updated value is finite.
   template <class Update>
-  static void update(const Matrix& m, const Update& update) {
+  static bool update(const Matrix& m, const Update& update) {
+    bool finite = true;
     for (std::size_t i = 0; i < m.size(); ++i) {
       autograd::Node* node = m.values()[i].node();
       double data = node->data;
       update(i, data, node->grad);
       node->data = data;
+      finite = finite && std::isfinite(data);
     }
+    return finite;
   }
-  // One SGD step on every element (the rule: tensor::sgd_update in tensor/array_loops.hpp).
-  static void sgd_update(const Matrix& m, double* velocity, double rate, double momentum, double weight_decay) {
-    update(m, [&](std::size_t i, double& p, double g) {
+  // One SGD step on every element (the rule: tensor::sgd_update in tensor/array_loops.hpp);
+  // whether every updated value is finite, here and in adam_update.
+  static bool sgd_update(const Matrix& m, double* velocity, double rate, double momentum, double weight_decay) {
+    return update(m, [&](std::size_t i, double& p, double g) {
       if (momentum == 0.0) {  // as on the tensor engine: the velocity stays untouched
         p -= rate * (g + weight_decay * p);
         return;
@@ -72,12 +71,16 @@ struct Engine<autograd::Matrix> {
     });
   }
   // One Adam step on every element (the rule: tensor::adam_element in tensor/array_loops.hpp).
-  static void adam_update(const Matrix& m, double* first_moment, double* second_moment,
+  static bool adam_update(const Matrix& m, double* first_moment, double* second_moment,
                           const tensor::AdamStep<double>& step) {
-    update(m, [&](std::size_t i, double& p, double g) {
+    return update(m, [&](std::size_t i, double& p, double g) {
       tensor::adam_element(p, g, first_moment[i], second_moment[i], step);
     });
   }
+
+  // The scalar engine computes every gradient: no step is folded into backward() (see below).
+  static void fold_descent_into_backward(const Matrix&, double) {}
+  static bool descent_folded(const Matrix&) { return false; }
 };
 
 template <class T>
@@ -95,8 +98,6 @@ struct Engine<tensor::Tensor<T>> {
   }
 
   static bool values_are_finite(const Matrix& m) { return tensor::all_finite(m.data().data(), m.data().size()); }
-  // An empty gradient (never computed, or dropped by zero_grad) is zeros.
-  static bool gradient_is_finite(const Matrix& m) { return tensor::all_finite(m.grad().data(), m.grad().size()); }
 
   template <class Update>
   static void update(const Matrix& m, const Update& update) {
@@ -106,15 +107,22 @@ struct Engine<tensor::Tensor<T>> {
     for (std::size_t i = 0; i < m.size(); ++i) update(i, data[i], has_grad ? grad[i] : T(0));
   }
 
-  // One SGD step: tensor::sgd_update, vectorised and on TBB. A parameter that backward() never
-  // reached has a gradient of zeros, here and in adam_update.
-  static void sgd_update(const Matrix& m, T* velocity, T rate, T momentum, T weight_decay) {
-    tensor::sgd_update(m.node()->data.data(), gradient_or_zeros(m), velocity, m.size(), rate, momentum, weight_decay);
+  // One SGD step: tensor::sgd_update, vectorised and on TBB; whether every updated value is
+  // finite. A parameter that backward() never reached has a gradient of zeros, here and in
+  // adam_update.
+  static bool sgd_update(const Matrix& m, T* velocity, T rate, T momentum, T weight_decay) {
+    return tensor::sgd_update(m.node()->data.data(), gradient_or_zeros(m), velocity, m.size(), rate, momentum,
+                              weight_decay);
   }
   // One Adam step: tensor::adam_update, vectorised and on TBB.
-  static void adam_update(const Matrix& m, T* first_moment, T* second_moment, const tensor::AdamStep<T>& step) {
-    tensor::adam_update(m.node()->data.data(), gradient_or_zeros(m), first_moment, second_moment, m.size(), step);
+  static bool adam_update(const Matrix& m, T* first_moment, T* second_moment, const tensor::AdamStep<T>& step) {
+    return tensor::adam_update(m.node()->data.data(), gradient_or_zeros(m), first_moment, second_moment, m.size(),
+                               step);
   }
+
+  // Plain SGD folded into the next backward(): Tensor::fold_descent_into_backward.
+  static void fold_descent_into_backward(const Matrix& m, T rate) { m.fold_descent_into_backward(rate); }
+  static bool descent_folded(const Matrix& m) { return m.descent_folded(); }
 
  private:
   // The gradient's storage; a parameter that backward() never reached gets one of zeros.

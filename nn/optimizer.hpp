@@ -4,6 +4,8 @@
 //
 // A training step in the canonical order:
 //   optimizer.zero_grad();  loss = ...;  loss.backward();  optimizer.step();
+// With set_update_in_backward(true), backward() may apply part of the update itself (plain SGD
+// on the tensor engine: see SGD), and step() applies the rest.
 
 #include <cmath>
 #include <memory>
@@ -25,14 +27,31 @@ class Optimizer {
       : learning_rate(initial_rate), parameters_(std::move(parameters)) {}
   virtual ~Optimizer() = default;
 
-  // Applies one update from the parameters' current gradients.
-  virtual void step() = 0;
+  // Applies one update from the parameters' current gradients. Returns whether every parameter
+  // is finite afterwards, checked within the update's own pass over it: false after a NaN or
+  // infinite gradient, or a step that overflowed.
+  virtual bool step() = 0;
   // Clears every parameter's gradient before the next backward(): zeros on the scalar engine;
   // on the tensor engine the gradient is dropped (its buffer kept), and backward() writes it
-  // afresh -- an empty gradient counts as zeros everywhere in nn.
+  // afresh -- an empty gradient counts as zeros everywhere in nn. With update_in_backward on,
+  // it also arms the next backward() to apply what it can of the update, at the learning rate
+  // of this moment.
   void zero_grad() {
     for (const M& p : parameters_) p.zero_grad();
+    if (update_in_backward_) arm_backward();
   }
+
+  // Lets each backward() after zero_grad() apply what it can of the update, instead of leaving
+  // gradients for step() to read back: plain SGD folds the step of a weight matrix into the
+  // product that computes its gradient (Tensor::fold_descent_into_backward), and keeps no
+  // gradient for it. For loops that read no gradient between backward() and step(), such as
+  // nn::train_batches; off by default. Turning it off disarms a backward() already armed.
+  void set_update_in_backward(bool on) {
+    update_in_backward_ = on;
+    if (on) return;
+    for (const M& p : parameters_) Engine<M>::fold_descent_into_backward(p, Scalar(0));
+  }
+  bool update_in_backward() const { return update_in_backward_; }
 
   double learning_rate;  // may be changed between steps (a schedule)
 
@@ -47,6 +66,9 @@ class Optimizer {
   virtual void restore(const State& state) = 0;
 
  protected:
+  // Arms the next backward() with the part of the update it can apply (nothing by default).
+  virtual void arm_backward() {}
+
   // One zero-filled state vector per parameter, e.g. a velocity.
   std::vector<std::vector<Scalar>> zero_state() const {
     std::vector<std::vector<Scalar>> state;
@@ -78,10 +100,20 @@ class Optimizer {
   }
 
   std::vector<M> parameters_;
+
+ private:
+  bool update_in_backward_ = false;
 };
 
 // Stochastic gradient descent, with optional momentum (PyTorch's form: v = mu v + g,
 // p -= lr v) and L2 weight decay (g += wd p).
+//
+// With update_in_backward, plain SGD (no momentum, no weight decay) on the tensor engine takes
+// each weight matrix's step inside backward(), in the gemm that would have written its
+// gradient (alpha = -lr, beta = 1, into the weights): no gradient written, no pass reading it
+// back, no zeroing before the product; step() updates the rest (biases) and checks the folded
+// weights' finiteness. The step equals the unfolded one up to the product's rounding (one
+// rounding of lr * gradient either way, on BLAS kernels without FMA bit for bit).
 template <class M>
 class SGD final : public Optimizer<M> {
  public:
@@ -92,13 +124,18 @@ class SGD final : public Optimizer<M> {
     velocity_ = this->zero_state();
   }
 
-  void step() override {
+  bool step() override {
     const auto lr = static_cast<Scalar>(this->learning_rate), mu = static_cast<Scalar>(momentum_),
                wd = static_cast<Scalar>(weight_decay_);
+    bool finite = true;
     for (std::size_t k = 0; k < this->parameters_.size(); ++k) {
-      Engine<M>::sgd_update(this->parameters_[k], velocity_[k].data(), lr, mu, wd);
+      const M& p = this->parameters_[k];
+      const bool ok = Engine<M>::descent_folded(p) ? Engine<M>::values_are_finite(p)
+                                                   : Engine<M>::sgd_update(p, velocity_[k].data(), lr, mu, wd);
+      finite = finite && ok;
     }
     ++steps_;
+    return finite;
   }
 
   typename Optimizer<M>::State state() const override {
@@ -113,6 +150,13 @@ class SGD final : public Optimizer<M> {
   }
 
  private:
+  void arm_backward() override {
+    if (momentum_ != 0.0 || weight_decay_ != 0.0) return;  // the gradient is needed beyond the step
+    for (const M& p : this->parameters_) {
+      Engine<M>::fold_descent_into_backward(p, static_cast<Scalar>(this->learning_rate));
+    }
+  }
+
   long steps_ = 0;
   double momentum_, weight_decay_;
   std::vector<std::vector<Scalar>> velocity_;
@@ -136,7 +180,7 @@ class Adam final : public Optimizer<M> {
     second_moment_ = this->zero_state();
   }
 
-  void step() override {
+  bool step() override {
     ++steps_;
     tensor::AdamStep<Scalar> constants{};
     constants.rate = static_cast<Scalar>(this->learning_rate);
@@ -146,9 +190,13 @@ class Adam final : public Optimizer<M> {
     constants.decay = static_cast<Scalar>(this->learning_rate * weight_decay_);
     constants.correction1 = static_cast<Scalar>(1.0 - std::pow(beta1_, steps_));
     constants.correction2 = static_cast<Scalar>(1.0 - std::pow(beta2_, steps_));
+    bool finite = true;
     for (std::size_t k = 0; k < this->parameters_.size(); ++k) {
-      Engine<M>::adam_update(this->parameters_[k], first_moment_[k].data(), second_moment_[k].data(), constants);
+      const bool ok =
+          Engine<M>::adam_update(this->parameters_[k], first_moment_[k].data(), second_moment_[k].data(), constants);
+      finite = finite && ok;
     }
+    return finite;
   }
 
   typename Optimizer<M>::State state() const override {

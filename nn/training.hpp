@@ -41,28 +41,52 @@ struct EpochResult {
   bool stopped = false;          // after_batch asked to stop before the epoch's end
 };
 
-// The name of the first parameter whose gradient (or, with `values`, whose value) holds a NaN
-// or an infinity, or "".
+// The name of the first parameter holding a NaN or an infinity, or "".
 template <class M>
-std::string first_non_finite(const MLP<M>& model, bool values) {
+std::string first_non_finite(const MLP<M>& model) {
   const std::vector<M> params = model.parameters();
   const std::vector<std::string> names = model.parameter_names();
   for (std::size_t k = 0; k < params.size(); ++k) {
-    if (!(values ? Engine<M>::values_are_finite(params[k]) : Engine<M>::gradient_is_finite(params[k]))) return names[k];
+    if (!Engine<M>::values_are_finite(params[k])) return names[k];
   }
   return "";
 }
+
+// Turns an optimizer's update_in_backward on for a scope, and back as it was at the scope's end.
+template <class M>
+class UpdateInBackward {
+ public:
+  explicit UpdateInBackward(Optimizer<M>& optimizer) : optimizer_(optimizer), was_(optimizer.update_in_backward()) {
+    optimizer_.set_update_in_backward(true);
+  }
+  ~UpdateInBackward() { optimizer_.set_update_in_backward(was_); }
+  UpdateInBackward(const UpdateInBackward&) = delete;
+  UpdateInBackward& operator=(const UpdateInBackward&) = delete;
+
+ private:
+  Optimizer<M>& optimizer_;
+  bool was_;
+};
 
 // Trains on batches first_batch, first_batch + 1, ... of an epoch of `samples` samples (batches
 // of batch_size, the last one smaller): zero_grad, forward, cross-entropy, backward, step.
 // make_batch(begin, end) gives the LabelledBatch of the epoch's samples begin to end - 1 (in
 // the epoch's order, which is the caller's). After each batch, after_batch(batches done in the
-// epoch, batches in the epoch) may return false to stop there. Throws NonFiniteLoss naming the
-// batch (and the parameter, for a gradient) before that batch's update.
+// epoch, batches in the epoch) may return false to stop there.
+//
+// It reads no gradient, so the optimizer may apply its update inside backward()
+// (Optimizer::set_update_in_backward), and finiteness is checked where it costs no pass of its
+// own: on the loss, before backward(), and on the parameters within the update. Throws
+// NonFiniteLoss naming the batch: for a loss, before that batch's update (and the first
+// parameter that was not finite already, if any); for a parameter made non-finite by the
+// update (a NaN or infinite gradient, or a step that overflowed), after it, naming the first
+// such parameter -- the model in memory has then taken the step, and whatever the caller saved
+// before is what to go back to.
 template <class M, class MakeBatch>
 EpochResult train_batches(const MLP<M>& model, Optimizer<M>& optimizer, std::size_t samples, std::size_t batch_size,
                           std::size_t first_batch, const MakeBatch& make_batch,
                           const std::function<bool(std::size_t, std::size_t)>& after_batch = {}) {
+  const UpdateInBackward<M> update_in_backward(optimizer);
   const auto start = std::chrono::steady_clock::now();
   const std::size_t batches = (samples + batch_size - 1) / batch_size;
   EpochResult result;
@@ -77,15 +101,16 @@ EpochResult train_batches(const MLP<M>& model, Optimizer<M>& optimizer, std::siz
     const double value = loss.item();
     const std::string where = "batch " + std::to_string(b + 1) + " of " + std::to_string(batches);
     if (!std::isfinite(value)) {
-      const std::string bad_parameter = first_non_finite(model, /*values=*/true);
+      const std::string bad_parameter = first_non_finite(model);
       throw NonFiniteLoss("loss is " + std::to_string(value) + " at " + where +
                           (bad_parameter.empty() ? " (every parameter is finite)"
                                                  : " (first non-finite parameter: " + bad_parameter + ")"));
     }
     loss.backward();
-    const std::string bad_gradient = first_non_finite(model, /*values=*/false);
-    if (!bad_gradient.empty()) throw NonFiniteLoss("gradient of " + bad_gradient + " is not finite at " + where);
-    optimizer.step();
+    if (!optimizer.step()) {
+      throw NonFiniteLoss(first_non_finite(model) + " is not finite after the update at " + where +
+                          " (a gradient that was not finite, or a step that overflowed)");
+    }
     loss_sum += value * static_cast<double>(end - begin);
     result.samples += end - begin;
     result.batches_done = b + 1;

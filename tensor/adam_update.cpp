@@ -3,6 +3,9 @@
 // and no errno from sqrt (v is never negative), so the loop vectorises.
 
 #include "tensor/array_loops.hpp"
+
+#include <atomic>
+
 #include "tensor/parallel.hpp"
 
 namespace tensor {
@@ -19,13 +22,16 @@ void adam_chunk(T* __restrict p, const T* __restrict g, T* __restrict m, T* __re
 }  // namespace
 
 template <class T>
-void adam_update(T* p, const T* g, T* m, T* v, std::size_t count, const AdamStep<T>& step) {
+bool adam_update(T* p, const T* g, T* m, T* v, std::size_t count, const AdamStep<T>& step) {
+  std::atomic<bool> finite = true;
   detail::parallel_chunks(count, detail::parallel_grain_elements, [&](std::size_t begin, std::size_t end) {
     adam_chunk(p + begin, g + begin, m + begin, v + begin, end - begin, step);
+    if (!all_finite(p + begin, end - begin)) finite.store(false, std::memory_order_relaxed);
   });
+  return finite.load();
 }
 
-template void adam_update<float>(float*, const float*, float*, float*, std::size_t, const AdamStep<float>&);
-template void adam_update<double>(double*, const double*, double*, double*, std::size_t, const AdamStep<double>&);
+template bool adam_update<float>(float*, const float*, float*, float*, std::size_t, const AdamStep<float>&);
+template bool adam_update<double>(double*, const double*, double*, double*, std::size_t, const AdamStep<double>&);
 
 }  // namespace tensor

@@ -1,6 +1,7 @@
 #include "tensor/array_loops.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -29,22 +30,25 @@ bool all_finite(const T* data, std::size_t count) {
 }
 
 template <class T>
-void sgd_update(T* p, const T* g, T* velocity, std::size_t count, T rate, T momentum, T weight_decay) {
+bool sgd_update(T* p, const T* g, T* velocity, std::size_t count, T rate, T momentum, T weight_decay) {
+  std::atomic<bool> finite = true;
   detail::parallel_chunks(count, detail::parallel_grain_elements, [&](std::size_t begin, std::size_t end) {
     if (momentum == T(0)) {
       for (std::size_t i = begin; i < end; ++i) p[i] -= rate * (g[i] + weight_decay * p[i]);
-      return;
+    } else {
+      for (std::size_t i = begin; i < end; ++i) {
+        velocity[i] = momentum * velocity[i] + (g[i] + weight_decay * p[i]);
+        p[i] -= rate * velocity[i];
+      }
     }
-    for (std::size_t i = begin; i < end; ++i) {
-      velocity[i] = momentum * velocity[i] + (g[i] + weight_decay * p[i]);
-      p[i] -= rate * velocity[i];
-    }
+    if (!all_finite(p + begin, end - begin)) finite.store(false, std::memory_order_relaxed);
   });
+  return finite.load();
 }
 
 template bool all_finite<float>(const float*, std::size_t);
 template bool all_finite<double>(const double*, std::size_t);
-template void sgd_update<float>(float*, const float*, float*, std::size_t, float, float, float);
-template void sgd_update<double>(double*, const double*, double*, std::size_t, double, double, double);
+template bool sgd_update<float>(float*, const float*, float*, std::size_t, float, float, float);
+template bool sgd_update<double>(double*, const double*, double*, std::size_t, double, double, double);
 
 }  // namespace tensor

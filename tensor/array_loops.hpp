@@ -15,9 +15,11 @@ bool all_finite(const T* data, std::size_t count);
 // One SGD step over count parameters: with gradient = g + weight_decay * p,
 //   velocity = momentum * velocity + gradient;  p -= rate * velocity
 // and with momentum 0 simply p -= rate * gradient, the velocity neither read nor written. On
-// TBB for large arrays, in fixed chunks (the same result on any number of threads).
+// TBB for large arrays, in fixed chunks (the same result on any number of threads). Returns
+// whether every updated p is finite, checked on each chunk while it is still in cache: a NaN
+// or infinite gradient, or a step that overflowed, shows there without a pass of its own.
 template <class T>
-void sgd_update(T* p, const T* g, T* velocity, std::size_t count, T rate, T momentum, T weight_decay);
+bool sgd_update(T* p, const T* g, T* velocity, std::size_t count, T rate, T momentum, T weight_decay);
 
 // Adam's constants for one step: rate, betas, epsilon, decay = rate * weight decay, and the
 // bias corrections 1 - beta1^t and 1 - beta2^t.
@@ -39,8 +41,9 @@ inline void adam_element(T& p, T g, T& m, T& v, const AdamStep<T>& step) {
 
 // adam_element over count parameters in one vectorised pass on TBB. Compiled without
 // contraction into FMAs (tensor/adam_update.cpp), so each element is rounded as by a plain loop
-// of adam_element compiled without FMAs, on any number of threads.
+// of adam_element compiled without FMAs, on any number of threads. Returns whether every
+// updated p is finite, checked as sgd_update checks.
 template <class T>
-void adam_update(T* p, const T* g, T* m, T* v, std::size_t count, const AdamStep<T>& step);
+bool adam_update(T* p, const T* g, T* m, T* v, std::size_t count, const AdamStep<T>& step);
 
 }  // namespace tensor

@@ -37,6 +37,11 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
 // flags on the stored arrays, and beta = 1 accumulates straight into the gradients -- or beta = 0
 // overwrites one that backward() left unzeroed because this product is its only writer. A
 // constant operand (a batch of inputs) gets no product at all.
+//
+// A leaf B armed with a descent step (Tensor::fold_descent_into_backward) whose gradient this
+// product alone writes takes the step instead: B -= rate * A^T @ dOut, one gemm into B's data.
+// dA, the only other reader of B's data here, has been computed from the old B by then; B has
+// no other consumer; and A's data does not change (only a right operand descends).
 template <class T>
 static void matmul_backward(Node<T>& out) {
   Node<T>& a = *out.inputs[0];
@@ -45,10 +50,16 @@ static void matmul_backward(Node<T>& out) {
     kernels::gemm(false, true, T(1), out.grad, b.data, a.grad_overwrite ? T(0) : T(1), a.grad);
     a.grad_overwrite = false;
   }
-  if (b.requires_grad) {
+  if (!b.requires_grad) return;
+  if (b.grad_overwrite && b.descent_rate != T(0)) {
+    kernels::gemm(true, false, -b.descent_rate, a.data, out.grad, T(1), b.data);
+    b.descended = true;
+    b.spare_grad = std::move(b.grad);  // the buffer backward() handed out, unused, kept for later
+    b.grad = typename Node<T>::Array();
+  } else {
     kernels::gemm(true, false, T(1), a.data, out.grad, b.grad_overwrite ? T(0) : T(1), b.grad);
-    b.grad_overwrite = false;
   }
+  b.grad_overwrite = false;
 }
 
 // out = a^T, a new array (an explicit op; matmul never needs it)

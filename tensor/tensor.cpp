@@ -217,6 +217,7 @@ void Tensor<T>::backward() const {
   //   its own visit, before any of its consumers' visits add to it.
   for (Node<T>* node : order) {
     node->consumers = 0;
+    node->descended = false;
     if (node->op == Op::leaf) continue;
     node->requires_grad = false;
     for (int k = 0; k < arity(node->op); ++k)
@@ -251,11 +252,17 @@ void Tensor<T>::backward() const {
     if (!node->grad_overwrite) node->grad.fill(T(0));
   }
   node_->grad(0, 0) += T(1);
+  // A descent step is armed for one backward() only.
+  const auto disarm = [&order] {
+    for (Node<T>* node : order) node->descent_rate = T(0);
+  };
   try {
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
       if ((*it)->requires_grad && (*it)->backward != nullptr) (*it)->backward(**it);
     }
+    disarm();
   } catch (...) {
+    disarm();
     // A gradient left for a product to overwrite holds garbage until that product runs: if it
     // never did, drop it, so that nothing reads or accumulates into the garbage later.
     for (Node<T>* node : order) {
@@ -270,9 +277,20 @@ void Tensor<T>::backward() const {
 
 template <class T>
 void Tensor<T>::zero_grad() const {
+  node_->descended = false;
   if (node_->grad.size() == 0) return;
   node_->spare_grad = std::move(node_->grad);
   node_->grad = Array();
+}
+
+template <class T>
+void Tensor<T>::fold_descent_into_backward(T rate) const {
+  if (node_->op != Op::leaf) {
+    detail::fail("fold_descent_into_backward",
+                 std::string("only leaves (parameters) descend; this tensor is made by ") + op_name(node_->op));
+  }
+  node_->descent_rate = rate;
+  node_->descended = false;
 }
 
 template <class T>

@@ -96,6 +96,17 @@ class Tensor {
   // between steps (the free zero_grad() below keeps zeros in place instead).
   void zero_grad() const;
 
+  // Folds one step of plain gradient descent, data -= rate * gradient, into the next backward(),
+  // for a leaf: if that backward() finds a single product writing this leaf's gradient, as its
+  // right operand (X @ W, the way dense layers use their weights), the product's gemm adds
+  // -rate * gradient straight into data (alpha = -rate, beta = 1) after everything that reads
+  // the old data, and no gradient is kept: no gradient buffer to fill, no update pass to read it
+  // back. descent_folded() then says so, and grad() stays empty. Otherwise the gradient is
+  // computed as usual and nothing is applied. Throws std::invalid_argument for an op's result.
+  void fold_descent_into_backward(T rate) const;
+  // Whether the last backward() applied the step armed above; cleared by zero_grad().
+  bool descent_folded() const { return node_->descended; }
+
   // Back-propagates from this tensor, which must be 1 x 1 (a loss): d(this)/d(this) = 1.
   // Throws std::invalid_argument for any other shape.
   void backward() const;

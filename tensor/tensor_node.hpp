@@ -93,6 +93,11 @@ struct Node {
   // of the gradient being zeroed first and added to.
   std::uint32_t consumers = 0;
   bool grad_overwrite = false;
+  // Plain gradient descent folded into backward() (Tensor::fold_descent_into_backward): the
+  // rate armed for the next backward() only (0: none), and whether the last backward() applied
+  // the step to data itself instead of computing grad.
+  T descent_rate = 0;
+  bool descended = false;
 
   Node() = default;
   Node(const Node&) = delete;

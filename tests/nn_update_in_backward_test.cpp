@@ -1,0 +1,268 @@
+// Plain SGD folded into backward() (Optimizer::set_update_in_backward, Tensor::
+// fold_descent_into_backward): the weights end where the unfolded steps take them, every other
+// gradient is the same to the bit, only a product's single right operand descends, and a
+// parameter made non-finite is caught within the update's own pass.
+
+#include <boost/test/unit_test.hpp>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "nn/training.hpp"
+#include "tensor/array_loops.hpp"
+
+using autograd::Matrix;
+using TensorD = tensor::Tensor<double>;
+using TensorF = tensor::Tensor<float>;
+
+namespace {
+
+const nn::Architecture architecture = nn::Architecture::classifier(6, {8, 5}, 3, nn::Activation::tanh);
+constexpr std::size_t samples = 40, batch_size = 8;
+
+// Sample s of a small synthetic data set: 6 inputs, one of 3 classes.
+template <class M>
+nn::LabelledBatch<M> batch_of(std::size_t begin, std::size_t end, double scale = 1.0) {
+  nn::LabelledBatch<M> batch;
+  batch.inputs = nn::build<M>(end - begin, 6, [&](std::size_t i, std::size_t j) {
+    return scale * std::sin(1.0 + 0.37 * static_cast<double>(begin + i) + 0.61 * static_cast<double>(j));
+  });
+  batch.inputs.set_requires_grad(false);
+  for (std::size_t s = begin; s < end; ++s) batch.labels.push_back(static_cast<std::int32_t>(s * 7 % 3));
+  return batch;
+}
+
+// Two epochs of nn::train_batches, which folds plain SGD's weight steps into backward().
+template <class M>
+std::vector<std::vector<double>> trained_with_train_batches(double rate) {
+  const nn::MLP<M> model(architecture, 3);
+  nn::SGD<M> sgd(model.parameters(), rate);
+  for (int epoch = 0; epoch < 2; ++epoch) {
+    nn::train_batches(model, sgd, samples, batch_size, 0,
+                      [](std::size_t begin, std::size_t end) { return batch_of<M>(begin, end); });
+  }
+  std::vector<std::vector<double>> values;
+  for (const M& p : model.parameters()) values.push_back(nn::values_of(p));
+  return values;
+}
+
+// The same steps written out, nothing folded: zero_grad, forward, backward, step.
+template <class M>
+std::vector<std::vector<double>> trained_step_by_step(double rate) {
+  const nn::MLP<M> model(architecture, 3);
+  nn::SGD<M> sgd(model.parameters(), rate);
+  for (int epoch = 0; epoch < 2; ++epoch) {
+    for (std::size_t begin = 0; begin < samples; begin += batch_size) {
+      sgd.zero_grad();
+      const nn::LabelledBatch<M> batch = batch_of<M>(begin, begin + batch_size);
+      cross_entropy(model.logits(batch.inputs), batch.labels).backward();
+      sgd.step();
+      for (const M& p : model.parameters()) BOOST_TEST(!nn::Engine<M>::descent_folded(p));
+    }
+  }
+  std::vector<std::vector<double>> values;
+  for (const M& p : model.parameters()) values.push_back(nn::values_of(p));
+  return values;
+}
+
+// The largest difference between two sets of parameters, relative to each value's size (at
+// least 1).
+double largest_relative_difference(const std::vector<std::vector<double>>& a,
+                                   const std::vector<std::vector<double>>& b) {
+  double largest = 0;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    for (std::size_t i = 0; i < a[k].size(); ++i) {
+      largest = std::max(largest, std::abs(a[k][i] - b[k][i]) / std::max(1.0, std::abs(b[k][i])));
+    }
+  }
+  return largest;
+}
+
+// A 4 x 6 batch through a 6-5-3 network written out: (tanh(x W1 + b1)) W2 + b2, with W1 and
+// W2 the products' right operands.
+struct SmallNetwork {
+  TensorD w1 = nn::build<TensorD>(6, 5, [](std::size_t i, std::size_t j) { return 0.3 * std::cos(1.0 + i + 2.0 * j); });
+  TensorD b1 = nn::build<TensorD>(1, 5, [](std::size_t, std::size_t j) { return 0.1 * static_cast<double>(j); });
+  TensorD w2 = nn::build<TensorD>(5, 3, [](std::size_t i, std::size_t j) { return 0.4 * std::sin(2.0 + i - 1.5 * j); });
+  TensorD b2 = nn::build<TensorD>(1, 3, [](std::size_t, std::size_t j) { return -0.2 * static_cast<double>(j); });
+
+  TensorD loss() const {
+    const nn::LabelledBatch<TensorD> batch = batch_of<TensorD>(0, 4);
+    return cross_entropy(matmul(tanh(matmul(batch.inputs, w1) + b1), w2) + b2, batch.labels);
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(update_in_backward)
+
+BOOST_AUTO_TEST_CASE(train_batches_folds_plain_sgd_and_ends_where_the_unfolded_steps_end) {
+  // Ten steps of 8 samples each way. The folded step rounds lr * gradient once, as the
+  // unfolded one does; they may differ only where a BLAS kernel fuses that multiply with the
+  // add, by an ulp per step.
+  const double in_double =
+      largest_relative_difference(trained_with_train_batches<TensorD>(0.5), trained_step_by_step<TensorD>(0.5));
+  BOOST_TEST(in_double < 1e-14);
+  const double in_float =
+      largest_relative_difference(trained_with_train_batches<TensorF>(0.5), trained_step_by_step<TensorF>(0.5));
+  BOOST_TEST(in_float < 1e-5);
+  // And both moved away from the start: the comparison is not of two untrained models.
+  const nn::MLP<TensorD> untrained(architecture, 3);
+  std::vector<std::vector<double>> start;
+  for (const TensorD& p : untrained.parameters()) start.push_back(nn::values_of(p));
+  BOOST_TEST(largest_relative_difference(trained_step_by_step<TensorD>(0.5), start) > 1e-2);
+  // The scalar engine folds nothing and takes the same steps.
+  BOOST_TEST(largest_relative_difference(trained_with_train_batches<Matrix>(0.5), trained_step_by_step<TensorD>(0.5)) <
+             1e-12);
+}
+
+BOOST_AUTO_TEST_CASE(the_weights_descend_inside_backward_and_the_biases_in_step) {
+  const nn::MLP<TensorD> model(architecture, 3);
+  nn::SGD<TensorD> sgd(model.parameters(), 0.5);
+  sgd.set_update_in_backward(true);
+  sgd.zero_grad();
+  const nn::LabelledBatch<TensorD> batch = batch_of<TensorD>(0, batch_size);
+  const std::vector<TensorD> params = model.parameters();
+  const std::vector<std::string> names = model.parameter_names();
+  const std::vector<double> first_weights = nn::values_of(params[0]);
+  cross_entropy(model.logits(batch.inputs), batch.labels).backward();
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    const bool weight = names[k].find("weight") != std::string::npos;
+    BOOST_TEST(params[k].descent_folded() == weight, names[k]);
+    BOOST_TEST((params[k].grad().size() == 0) == weight, names[k] << ": a gradient kept or missing");
+  }
+  BOOST_TEST(nn::values_of(params[0]) != first_weights, "backward() left the weights where they were");
+  BOOST_TEST(sgd.step());
+  // zero_grad() clears the mark; the next backward() folds only if armed again.
+  sgd.set_update_in_backward(false);
+  sgd.zero_grad();
+  BOOST_TEST(!params[0].descent_folded());
+  const std::vector<double> before = nn::values_of(params[0]);
+  cross_entropy(model.logits(batch.inputs), batch.labels).backward();
+  BOOST_TEST(!params[0].descent_folded());
+  BOOST_TEST((nn::values_of(params[0]) == before));
+  BOOST_TEST(params[0].grad().size() == params[0].size());
+}
+
+BOOST_AUTO_TEST_CASE(a_folded_step_leaves_every_other_gradient_exact) {
+  const double rate = 0.25;
+  SmallNetwork unfolded, folded;
+  unfolded.loss().backward();
+  folded.w2.fold_descent_into_backward(rate);  // W2's step is taken inside backward()
+  folded.loss().backward();
+  // W1, b1 and b2 need W2's old values (W1's and b1's through dH = dZ W2^T): to the bit.
+  BOOST_TEST((nn::gradients_of(folded.w1) == nn::gradients_of(unfolded.w1)));
+  BOOST_TEST((nn::gradients_of(folded.b1) == nn::gradients_of(unfolded.b1)));
+  BOOST_TEST((nn::gradients_of(folded.b2) == nn::gradients_of(unfolded.b2)));
+  BOOST_TEST(folded.w2.descent_folded());
+  const std::vector<double> start = nn::values_of(unfolded.w2), gradient = nn::gradients_of(unfolded.w2),
+                            after = nn::values_of(folded.w2);
+  for (std::size_t i = 0; i < start.size(); ++i) {
+    BOOST_TEST(after[i] == start[i] - rate * gradient[i], boost::test_tools::tolerance(1e-15));
+    BOOST_TEST(gradient[i] != 0.0);
+  }
+  // Armed for one backward() only.
+  folded.w2.zero_grad();
+  folded.loss().backward();
+  BOOST_TEST(!folded.w2.descent_folded());
+  BOOST_TEST((nn::values_of(folded.w2) == after));
+}
+
+BOOST_AUTO_TEST_CASE(only_a_single_products_right_operand_descends) {
+  const TensorD x({{1.0, 2.0}, {-1.0, 0.5}});
+  const auto untouched = [](const TensorD& w, const std::vector<double>& start) {
+    BOOST_TEST(!w.descent_folded());
+    BOOST_TEST((nn::values_of(w) == start));
+    BOOST_TEST(w.grad().size() == w.size());
+  };
+  {  // two products read W: its gradient sums both, so it is kept
+    const TensorD w({{0.5, -1.0}, {2.0, 0.25}});
+    const std::vector<double> start = nn::values_of(w);
+    w.fold_descent_into_backward(0.1);
+    sum(matmul(x, w) + matmul(x * 2.0, w)).backward();
+    untouched(w, start);
+  }
+  {  // W on the left of its product
+    const TensorD w({{0.5, -1.0}, {2.0, 0.25}});
+    const std::vector<double> start = nn::values_of(w);
+    w.fold_descent_into_backward(0.1);
+    sum(matmul(w, x)).backward();
+    untouched(w, start);
+  }
+  {  // W read by an op that is not a product
+    const TensorD w({{0.5, -1.0}, {2.0, 0.25}});
+    const std::vector<double> start = nn::values_of(w);
+    w.fold_descent_into_backward(0.1);
+    sum(x * w).backward();
+    untouched(w, start);
+  }
+  {  // a gradient kept from an earlier backward() accumulates, so it is not overwritten
+    const TensorD w({{0.5, -1.0}, {2.0, 0.25}});
+    sum(matmul(x, w)).backward();
+    const std::vector<double> start = nn::values_of(w);
+    w.fold_descent_into_backward(0.1);
+    sum(matmul(x, w)).backward();
+    untouched(w, start);
+  }
+  BOOST_CHECK_THROW((x + x).fold_descent_into_backward(0.1), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(the_update_passes_report_a_parameter_made_non_finite) {
+  // Many chunks, the bad element in a late one; the pass still updates everything.
+  const std::size_t count = 100003;
+  for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+    std::vector<float> p(count, 1.0F), g(count, 0.5F), velocity(count, 0.0F), m(count, 0.0F), v(count, 0.0F);
+    BOOST_TEST(tensor::sgd_update(p.data(), g.data(), velocity.data(), count, 0.1F, 0.0F, 0.0F));
+    BOOST_TEST(p[count - 1] == 0.95F);
+    g[90001] = bad;
+    BOOST_TEST(!tensor::sgd_update(p.data(), g.data(), velocity.data(), count, 0.1F, 0.9F, 0.0F));
+    const tensor::AdamStep<float> step{0.01F, 0.9F, 0.999F, 1e-8F, 0.0F, 0.1F, 0.001F};
+    BOOST_TEST(!tensor::adam_update(p.data(), g.data(), m.data(), v.data(), count, step));
+    g[90001] = 0.5F;
+    std::vector<float> q(count, 1.0F), mq(count, 0.0F), vq(count, 0.0F);
+    BOOST_TEST(tensor::adam_update(q.data(), g.data(), mq.data(), vq.data(), count, step));
+  }
+  // A step that overflows with finite gradients.
+  std::vector<float> p(10, 3e38F), g(10, -1.0F);
+  BOOST_TEST(!tensor::sgd_update<float>(p.data(), g.data(), nullptr, 10, 1e38F, 0.0F, 0.0F));
+  // The scalar engine.
+  Matrix w(1, 2, {1.0, 2.0});
+  w.values()[1].node()->grad = std::numeric_limits<double>::infinity();
+  BOOST_TEST(!nn::SGD<Matrix>({w}, 0.1).step());
+}
+
+BOOST_AUTO_TEST_CASE(train_batches_names_the_parameter_a_step_made_non_finite) {
+  // Inputs of 1e36 and a rate of 1e4: the loss and every gradient are finite (floats reach
+  // 3.4e38), but the steps overflow. Plain SGD folds that step into backward(); momentum
+  // and Adam take it in their update pass; all three are caught there.
+  const auto huge_batch = [](std::size_t begin, std::size_t end) { return batch_of<TensorF>(begin, end, 1e36); };
+  const auto expect_caught = [&](nn::Optimizer<TensorF>& optimizer, const nn::MLP<TensorF>& model) {
+    try {
+      nn::train_batches(model, optimizer, samples, batch_size, 0, huge_batch);
+      BOOST_ERROR("training went on with a non-finite parameter");
+    } catch (const nn::NonFiniteLoss& error) {
+      const std::string message = error.what();
+      BOOST_TEST(message.find("layers.0.weight is not finite after the update at batch 1 of 5") == 0, message);
+    }
+  };
+  const nn::Architecture relu = nn::Architecture::classifier(6, {8}, 3, nn::Activation::relu);
+  {
+    const nn::MLP<TensorF> model(relu, 3);
+    nn::SGD<TensorF> sgd(model.parameters(), 1e4);
+    expect_caught(sgd, model);
+    BOOST_TEST(!sgd.update_in_backward(), "train_batches left update_in_backward on");
+  }
+  {
+    const nn::MLP<TensorF> model(relu, 3);
+    nn::SGD<TensorF> momentum(model.parameters(), 1e4, 0.9);
+    expect_caught(momentum, model);
+  }
+  {
+    const nn::MLP<TensorF> model(relu, 3);
+    nn::Adam<TensorF> adam(model.parameters(), 1e39);
+    expect_caught(adam, model);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
