@@ -126,7 +126,9 @@ int main(int argc, char** argv) {
   auto wanted = [&](const char* name) { return only.empty() || only == name; };
   const int runs = quick ? 5 : 31;
 
-  // Python micrograd on this machine, garbage collector off (its best case): seconds per step.
+  // Python micrograd, garbage collector off (its best case): seconds per step, recorded on the
+  // project's first machine (a 2-vCPU AMD EPYC). Machines differ: bench/micrograd_step.py
+  // measures it where the benchmark runs (scripts/bench --micrograd DIR).
   constexpr double micrograd_moons_seconds = 0.245;
   constexpr double micrograd_784_seconds = 0.120;
 
@@ -177,7 +179,7 @@ int main(int argc, char** argv) {
     report("784-16-10 tanh, 250 images summed", batch_nodes, tb, 0);
   }
   std::printf(
-      "\nmicrograd reference (Python, gc off, measured on this machine): 2-16-16-1: %.3f s/step "
+      "\nmicrograd reference (Python, gc off, recorded on the first machine, an AMD EPYC): 2-16-16-1: %.3f s/step "
       "(65,818 nodes); 784-16-10: %.3f s/step (38,979 nodes); 250 images: RecursionError\n",
       micrograd_moons_seconds, micrograd_784_seconds);
   std::printf("memory: sizeof(Node) = %zu bytes; peak RSS %.0f MiB\n", sizeof(autograd::Node), bench::peak_rss_mib());

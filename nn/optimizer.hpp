@@ -44,8 +44,9 @@ class Optimizer {
   // Lets each backward() after zero_grad() apply what it can of the update, instead of leaving
   // gradients for step() to read back: plain SGD folds the step of a weight matrix into the
   // product that computes its gradient (Tensor::fold_descent_into_backward), and keeps no
-  // gradient for it. For loops that read no gradient between backward() and step(), such as
-  // nn::train_batches; off by default. Turning it off disarms a backward() already armed.
+  // gradient for it. For loops that run one backward() per zero_grad() and step(), read no
+  // gradient in between and set learning_rate before zero_grad(), such as nn::train_batches;
+  // off by default. Turning it off disarms a backward() already armed.
   void set_update_in_backward(bool on) {
     update_in_backward_ = on;
     if (on) return;
@@ -53,7 +54,7 @@ class Optimizer {
   }
   bool update_in_backward() const { return update_in_backward_; }
 
-  double learning_rate;  // may be changed between steps (a schedule)
+  double learning_rate;  // may be changed between steps (a schedule), before zero_grad()
 
   // The optimizer's own state, for checkpoints: per parameter k, named slots of parameters[k]'s
   // shape (e.g. "velocity"), and the number of steps taken.
@@ -111,9 +112,10 @@ class Optimizer {
 // With update_in_backward, plain SGD (no momentum, no weight decay) on the tensor engine takes
 // each weight matrix's step inside backward(), in the gemm that would have written its
 // gradient (alpha = -lr, beta = 1, into the weights): no gradient written, no pass reading it
-// back, no zeroing before the product; step() updates the rest (biases) and checks the folded
-// weights' finiteness. The step equals the unfolded one up to the product's rounding (one
-// rounding of lr * gradient either way, on BLAS kernels without FMA bit for bit).
+// back, no zeroing before the product; step() updates the rest (biases) at the same rate and
+// reads the folded weights once to check their finiteness. The step equals the unfolded one up
+// to rounding: the product rounds lr * gradient and then adds it, where the unfolded pass may
+// fuse the two (FMA).
 template <class M>
 class SGD final : public Optimizer<M> {
  public:
@@ -125,7 +127,9 @@ class SGD final : public Optimizer<M> {
   }
 
   bool step() override {
-    const auto lr = static_cast<Scalar>(this->learning_rate), mu = static_cast<Scalar>(momentum_),
+    // Armed at zero_grad(), the folded weights stepped at that moment's rate: so do the rest.
+    const double rate = armed_rate_ != 0.0 ? armed_rate_ : this->learning_rate;
+    const auto lr = static_cast<Scalar>(rate), mu = static_cast<Scalar>(momentum_),
                wd = static_cast<Scalar>(weight_decay_);
     bool finite = true;
     for (std::size_t k = 0; k < this->parameters_.size(); ++k) {
@@ -133,7 +137,9 @@ class SGD final : public Optimizer<M> {
       const bool ok = Engine<M>::descent_folded(p) ? Engine<M>::values_are_finite(p)
                                                    : Engine<M>::sgd_update(p, velocity_[k].data(), lr, mu, wd);
       finite = finite && ok;
+      Engine<M>::fold_descent_into_backward(p, Scalar(0));  // an arm no backward() used ends here
     }
+    armed_rate_ = 0.0;
     ++steps_;
     return finite;
   }
@@ -152,11 +158,11 @@ class SGD final : public Optimizer<M> {
  private:
   void arm_backward() override {
     if (momentum_ != 0.0 || weight_decay_ != 0.0) return;  // the gradient is needed beyond the step
-    for (const M& p : this->parameters_) {
-      Engine<M>::fold_descent_into_backward(p, static_cast<Scalar>(this->learning_rate));
-    }
+    armed_rate_ = this->learning_rate;
+    for (const M& p : this->parameters_) Engine<M>::fold_descent_into_backward(p, static_cast<Scalar>(armed_rate_));
   }
 
+  double armed_rate_ = 0.0;  // the rate armed at zero_grad(), until step(); 0: none
   long steps_ = 0;
   double momentum_, weight_decay_;
   std::vector<std::vector<Scalar>> velocity_;

@@ -27,7 +27,7 @@ struct LabelledBatch {
   std::uint64_t dropout_seed = 0;
 };
 
-// Training stopped by a loss or gradient that is NaN or infinite.
+// Training stopped by a loss that is NaN or infinite, or by a parameter an update made so.
 class NonFiniteLoss : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -72,7 +72,8 @@ class UpdateInBackward {
 // of batch_size, the last one smaller): zero_grad, forward, cross-entropy, backward, step.
 // make_batch(begin, end) gives the LabelledBatch of the epoch's samples begin to end - 1 (in
 // the epoch's order, which is the caller's). After each batch, after_batch(batches done in the
-// epoch, batches in the epoch) may return false to stop there.
+// epoch, batches in the epoch) may return false to stop there; it may change the optimizer's
+// learning_rate (a schedule) but finds no gradient kept for weights whose step was folded.
 //
 // It reads no gradient, so the optimizer may apply its update inside backward()
 // (Optimizer::set_update_in_backward), and finiteness is checked where it costs no pass of its
@@ -108,7 +109,9 @@ EpochResult train_batches(const MLP<M>& model, Optimizer<M>& optimizer, std::siz
     }
     loss.backward();
     if (!optimizer.step()) {
-      throw NonFiniteLoss(first_non_finite(model) + " is not finite after the update at " + where +
+      const std::string bad_parameter = first_non_finite(model);
+      throw NonFiniteLoss((bad_parameter.empty() ? "a parameter" : bad_parameter) +
+                          " is not finite after the update at " + where +
                           " (a gradient that was not finite, or a step that overflowed)");
     }
     loss_sum += value * static_cast<double>(end - begin);

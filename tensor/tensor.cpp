@@ -285,6 +285,10 @@ void Tensor<T>::zero_grad() const {
 
 template <class T>
 void Tensor<T>::fold_descent_into_backward(T rate) const {
+  if (rate == T(0)) {  // disarms; never throws (optimizers disarm from destructors)
+    node_->descent_rate = T(0);
+    return;
+  }
   if (node_->op != Op::leaf) {
     detail::fail("fold_descent_into_backward",
                  std::string("only leaves (parameters) descend; this tensor is made by ") + op_name(node_->op));

@@ -102,7 +102,11 @@ class Tensor {
   // -rate * gradient straight into data (alpha = -rate, beta = 1) after everything that reads
   // the old data, and no gradient is kept: no gradient buffer to fill, no update pass to read it
   // back. descent_folded() then says so, and grad() stays empty. Otherwise the gradient is
-  // computed as usual and nothing is applied. Throws std::invalid_argument for an op's result.
+  // computed as usual and nothing is applied. The arm lasts until a backward() reaches this
+  // leaf; a rate of 0 disarms. Folding needs the gradient dropped (zero_grad()): a kept one
+  // accumulates, and is computed as usual. If backward() throws midway (out of memory), the
+  // weights it had already stepped keep their step. Throws std::invalid_argument for an op's
+  // result (unless the rate is 0).
   void fold_descent_into_backward(T rate) const;
   // Whether the last backward() applied the step armed above; cleared by zero_grad().
   bool descent_folded() const { return node_->descended; }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "nn/training.hpp"
@@ -33,15 +34,34 @@ nn::LabelledBatch<M> batch_of(std::size_t begin, std::size_t end, double scale =
   return batch;
 }
 
-// Two epochs of nn::train_batches, which folds plain SGD's weight steps into backward().
+// Whether parameter k is a weight matrix (which plain SGD folds), not a bias.
+bool is_weight(const std::vector<std::string>& names, std::size_t k) {
+  return names[k].find("weight") != std::string::npos;
+}
+
+// Two epochs of nn::train_batches, which folds plain SGD's weight steps into backward(): after
+// every batch, each weight matrix of the tensor engine has taken its step there and kept no
+// gradient, and each bias has a gradient.
 template <class M>
 std::vector<std::vector<double>> trained_with_train_batches(double rate) {
   const nn::MLP<M> model(architecture, 3);
   nn::SGD<M> sgd(model.parameters(), rate);
+  const std::vector<M> params = model.parameters();
+  const std::vector<std::string> names = model.parameter_names();
+  std::size_t folded = 0;
   for (int epoch = 0; epoch < 2; ++epoch) {
-    nn::train_batches(model, sgd, samples, batch_size, 0,
-                      [](std::size_t begin, std::size_t end) { return batch_of<M>(begin, end); });
+    nn::train_batches(
+        model, sgd, samples, batch_size, 0, [](std::size_t begin, std::size_t end) { return batch_of<M>(begin, end); },
+        [&](std::size_t, std::size_t) {
+          for (std::size_t k = 0; k < params.size(); ++k) {
+            folded += nn::Engine<M>::descent_folded(params[k]);
+            if (!std::is_same_v<M, Matrix>) BOOST_TEST(nn::Engine<M>::descent_folded(params[k]) == is_weight(names, k));
+          }
+          return true;
+        });
   }
+  // 10 batches, 3 weight matrices each: all folded on the tensor engine, none on the scalar one.
+  BOOST_TEST(folded == (std::is_same_v<M, Matrix> ? 0u : 30u));
   std::vector<std::vector<double>> values;
   for (const M& p : model.parameters()) values.push_back(nn::values_of(p));
   return values;
@@ -128,9 +148,8 @@ BOOST_AUTO_TEST_CASE(the_weights_descend_inside_backward_and_the_biases_in_step)
   const std::vector<double> first_weights = nn::values_of(params[0]);
   cross_entropy(model.logits(batch.inputs), batch.labels).backward();
   for (std::size_t k = 0; k < params.size(); ++k) {
-    const bool weight = names[k].find("weight") != std::string::npos;
-    BOOST_TEST(params[k].descent_folded() == weight, names[k]);
-    BOOST_TEST((params[k].grad().size() == 0) == weight, names[k] << ": a gradient kept or missing");
+    BOOST_TEST(params[k].descent_folded() == is_weight(names, k), names[k]);
+    BOOST_TEST((params[k].grad().size() == 0) == is_weight(names, k), names[k] << ": a gradient kept or missing");
   }
   BOOST_TEST(nn::values_of(params[0]) != first_weights, "backward() left the weights where they were");
   BOOST_TEST(sgd.step());
@@ -190,6 +209,13 @@ BOOST_AUTO_TEST_CASE(only_a_single_products_right_operand_descends) {
     sum(matmul(w, x)).backward();
     untouched(w, start);
   }
+  {  // W as both operands of its product
+    const TensorD w({{0.5, -1.0}, {2.0, 0.25}});
+    const std::vector<double> start = nn::values_of(w);
+    w.fold_descent_into_backward(0.1);
+    sum(matmul(w, w)).backward();
+    untouched(w, start);
+  }
   {  // W read by an op that is not a product
     const TensorD w({{0.5, -1.0}, {2.0, 0.25}});
     const std::vector<double> start = nn::values_of(w);
@@ -208,6 +234,57 @@ BOOST_AUTO_TEST_CASE(only_a_single_products_right_operand_descends) {
   BOOST_CHECK_THROW((x + x).fold_descent_into_backward(0.1), std::invalid_argument);
 }
 
+BOOST_AUTO_TEST_CASE(an_arm_ends_with_the_step_and_the_step_keeps_the_armed_rate) {
+  const double rate = 0.25;
+  SmallNetwork reference, network;
+  reference.loss().backward();
+  const std::vector<double> w2_gradient = nn::gradients_of(reference.w2), b2_gradient = nn::gradients_of(reference.b2);
+  const TensorD unused = nn::build<TensorD>(2, 2, [](std::size_t i, std::size_t j) { return 1.0 + i + j; });
+  nn::SGD<TensorD> sgd({network.w1, network.b1, network.w2, network.b2, unused}, rate);
+  sgd.set_update_in_backward(true);
+  sgd.zero_grad();
+  sgd.learning_rate = 100.0;  // too late for this step: the weights were armed at 0.25
+  network.loss().backward();
+  BOOST_TEST(sgd.step());
+  const std::vector<double> w2_start = nn::values_of(reference.w2), b2_start = nn::values_of(reference.b2);
+  const std::vector<double> w2 = nn::values_of(network.w2), b2 = nn::values_of(network.b2);
+  for (std::size_t i = 0; i < w2.size(); ++i) {
+    BOOST_TEST(w2[i] == w2_start[i] - rate * w2_gradient[i], boost::test_tools::tolerance(1e-15));
+  }
+  for (std::size_t i = 0; i < b2.size(); ++i) {
+    BOOST_TEST(b2[i] == b2_start[i] - rate * b2_gradient[i], boost::test_tools::tolerance(1e-15));
+  }
+  // `unused` was armed but no backward() reached it: the step disarmed it, so a later backward()
+  // through it computes its gradient and leaves it where it is.
+  const std::vector<double> unused_start = nn::values_of(unused);
+  sum(matmul(TensorD({{1.0, 2.0}}), unused)).backward();
+  BOOST_TEST(!unused.descent_folded());
+  BOOST_TEST((nn::values_of(unused) == unused_start));
+  BOOST_TEST((nn::gradients_of(unused) == std::vector<double>{1.0, 1.0, 2.0, 2.0}));
+}
+
+BOOST_AUTO_TEST_CASE(a_second_backward_before_the_step_adds_its_gradient_to_the_folded_weight) {
+  // Two backward() calls between zero_grad() and step() (gradient accumulation): the first
+  // folds W2's step; the second, unarmed, computes W2's gradient, which step() then applies.
+  const double rate = 0.25;
+  SmallNetwork network;
+  const std::vector<double> start = nn::values_of(network.w2);
+  nn::SGD<TensorD> sgd({network.w1, network.b1, network.w2, network.b2}, rate);
+  sgd.set_update_in_backward(true);
+  sgd.zero_grad();
+  network.loss().backward();
+  const std::vector<double> after_first = nn::values_of(network.w2);
+  network.loss().backward();
+  BOOST_TEST(!network.w2.descent_folded());
+  const std::vector<double> second_gradient = nn::gradients_of(network.w2);
+  BOOST_TEST(sgd.step());
+  const std::vector<double> end = nn::values_of(network.w2);
+  for (std::size_t i = 0; i < end.size(); ++i) {
+    BOOST_TEST(after_first[i] != start[i]);
+    BOOST_TEST(end[i] == after_first[i] - rate * second_gradient[i], boost::test_tools::tolerance(1e-15));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(the_update_passes_report_a_parameter_made_non_finite) {
   // Many chunks, the bad element in a late one; the pass still updates everything.
   const std::size_t count = 100003;
@@ -218,10 +295,11 @@ BOOST_AUTO_TEST_CASE(the_update_passes_report_a_parameter_made_non_finite) {
     g[90001] = bad;
     BOOST_TEST(!tensor::sgd_update(p.data(), g.data(), velocity.data(), count, 0.1F, 0.9F, 0.0F));
     const tensor::AdamStep<float> step{0.01F, 0.9F, 0.999F, 1e-8F, 0.0F, 0.1F, 0.001F};
-    BOOST_TEST(!tensor::adam_update(p.data(), g.data(), m.data(), v.data(), count, step));
+    std::vector<float> q(count, 1.0F);  // finite parameters: only the gradient is bad
+    BOOST_TEST(!tensor::adam_update(q.data(), g.data(), m.data(), v.data(), count, step));
     g[90001] = 0.5F;
-    std::vector<float> q(count, 1.0F), mq(count, 0.0F), vq(count, 0.0F);
-    BOOST_TEST(tensor::adam_update(q.data(), g.data(), mq.data(), vq.data(), count, step));
+    std::vector<float> r(count, 1.0F), mr(count, 0.0F), vr(count, 0.0F);
+    BOOST_TEST(tensor::adam_update(r.data(), g.data(), mr.data(), vr.data(), count, step));
   }
   // A step that overflows with finite gradients.
   std::vector<float> p(10, 3e38F), g(10, -1.0F);
@@ -234,8 +312,9 @@ BOOST_AUTO_TEST_CASE(the_update_passes_report_a_parameter_made_non_finite) {
 
 BOOST_AUTO_TEST_CASE(train_batches_names_the_parameter_a_step_made_non_finite) {
   // Inputs of 1e36 and a rate of 1e4: the loss and every gradient are finite (floats reach
-  // 3.4e38), but the steps overflow. Plain SGD folds that step into backward(); momentum
-  // and Adam take it in their update pass; all three are caught there.
+  // 3.4e38), but the SGD steps overflow. Plain SGD folds that step into backward(), momentum
+  // takes it in its update pass; Adam, whose steps are about its rate whatever the gradient,
+  // gets a rate of 1e39, infinite in float. All three are caught in their update.
   const auto huge_batch = [](std::size_t begin, std::size_t end) { return batch_of<TensorF>(begin, end, 1e36); };
   const auto expect_caught = [&](nn::Optimizer<TensorF>& optimizer, const nn::MLP<TensorF>& model) {
     try {
