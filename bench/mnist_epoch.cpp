@@ -22,7 +22,9 @@
 // wait for its digits.
 //
 //   build/bin/bench_mnist_epoch --workload A|B|C [--threads N] [--epochs E] [--data DIR]
-//                               [--distort none|affine|elastic|affine+elastic]
+//                               [--distort none|affine|elastic|affine+elastic] [--bound yes|no]
+//
+// --bound no leaves the probes out, for profiles of the training alone.
 //
 // Two machine-readable lines: RESULT engine=backprop workload=A threads=2 epoch_s=...
 // samples_per_s=... peak_rss_mb=... accuracy=... (engine=backprop-distorted with distort=KIND
@@ -65,7 +67,7 @@ struct Workload {
 [[noreturn]] void usage_error(const char* what) {
   std::fprintf(stderr,
                "bench_mnist_epoch: %s\nusage: bench_mnist_epoch --workload A|B|C [--threads N] [--epochs E] "
-               "[--data DIR] [--distort none|affine|elastic|affine+elastic]\n",
+               "[--data DIR] [--distort none|affine|elastic|affine+elastic] [--bound yes|no]\n",
                what);
   std::exit(2);
 }
@@ -112,7 +114,7 @@ class ProductsProbe {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string workload_name, data_dir = "data/mnist", distort = "none";
+  std::string workload_name, data_dir = "data/mnist", distort = "none", bound_flag = "yes";
   int threads = 2, epochs = 3;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
@@ -128,11 +130,15 @@ int main(int argc, char** argv) {
       data_dir = value;
     else if (flag == "--distort")
       distort = value;
+    else if (flag == "--bound")
+      bound_flag = value;
     else
       usage_error(("unknown flag " + flag).c_str());
   }
   if (workload_name != "A" && workload_name != "B" && workload_name != "C") usage_error("--workload must be A, B or C");
   if (threads < 1 || epochs < 1) usage_error("--threads and --epochs must be at least 1");
+  if (bound_flag != "yes" && bound_flag != "no") usage_error("--bound must be yes or no");
+  const bool measure_bound = bound_flag == "yes";
   const nn::Normalisation pixels_as_they_are{0.0, 1.0};
   const Workload workload = workload_name == "A" ? Workload{128, 64, nn::Activation::tanh, false, pixels_as_they_are}
                             : workload_name == "B"
@@ -174,7 +180,7 @@ int main(int argc, char** argv) {
           return mnist::labelled_batch<M>(epoch_set, order, begin, end, workload.normalisation);
         },
         [&](std::size_t done, std::size_t) {
-          if (epoch > 0 && done % probe_every == 0) {
+          if (measure_bound && epoch > 0 && done % probe_every == 0) {
             const bench::Stopwatch probe_stopwatch;
             probe_seconds.push_back(probe.seconds());
             probing += probe_stopwatch.seconds();
@@ -184,10 +190,11 @@ int main(int argc, char** argv) {
     const double epoch_seconds = stopwatch.seconds() - probing;
     std::printf("epoch %d%s: %.3f s, mean loss %.4f", epoch, epoch == 0 ? " (warm-up)" : "", epoch_seconds,
                 result.mean_loss);
-    if (epoch > 0) std::printf(", sgemm bound %.3f s", bench::median(probe_seconds) * steps);
+    if (measure_bound && epoch > 0) std::printf(", sgemm bound %.3f s", bench::median(probe_seconds) * steps);
     std::printf("\n");
     if (epoch == 0) continue;
     seconds.push_back(epoch_seconds);
+    if (!measure_bound) continue;
     bounds.push_back(bench::median(probe_seconds) * steps);
     ratios.push_back(epoch_seconds / bounds.back());
     probes += probe_seconds.size();
@@ -200,6 +207,7 @@ int main(int argc, char** argv) {
       static_cast<double>(train_set.count) / median, bench::peak_rss_mib(), accuracy,
       distortion.any() ? (" distort=" + distort).c_str() : "");
 
+  if (!measure_bound) return 0;
   const double bound = bench::median(bounds);
   std::printf(
       "RESULT engine=sgemm-bound workload=%s threads=%d epoch_s=%.4f samples_per_s=%.0f ratio=%.4f probes=%zu\n",
