@@ -1,6 +1,10 @@
 #include "mnist/dataset.hpp"
 
+#include <sys/mman.h>
 #include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdint>
 
 #include "io/idx.hpp"
 #include "io/input_error.hpp"
@@ -14,6 +18,18 @@ bool is_file(const std::string& path) {
 }
 
 }  // namespace
+
+void allocate_pixels(std::vector<std::uint8_t>& pixels, std::size_t size) {
+  pixels.clear();
+  pixels.shrink_to_fit();
+  pixels.reserve(size);  // not yet touched: the advice below decides the page size at first write
+  constexpr std::uintptr_t huge_page = std::uintptr_t{2} << 20;
+  const auto begin = reinterpret_cast<std::uintptr_t>(pixels.data());
+  const std::uintptr_t first = (begin + huge_page - 1) & ~(huge_page - 1), end = (begin + size) & ~(huge_page - 1);
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): the address range of our own buffer
+  if (end > first) ::madvise(reinterpret_cast<void*>(first), end - first, MADV_HUGEPAGE);  // advice: may be refused
+  pixels.resize(size);
+}
 
 std::string find_mnist_file(const std::string& dir, Split split, const std::string& kind) {
   const std::string prefix = split == Split::train ? "train" : "t10k";
@@ -66,8 +82,9 @@ Dataset load_mnist(const std::string& dir, Split split, std::size_t limit) {
     }
     data.labels[i] = labels.values[i];
   }
-  data.pixels.assign(images.values.begin(),
-                     images.values.begin() + static_cast<std::ptrdiff_t>(data.count * data.features()));
+  allocate_pixels(data.pixels, data.count * data.features());
+  std::copy(images.values.begin(), images.values.begin() + static_cast<std::ptrdiff_t>(data.pixels.size()),
+            data.pixels.begin());
   return data;
 }
 

@@ -23,7 +23,7 @@ Dataset distorted_copy_until(const Dataset& originals, const vision::Distortion&
   copy.rows = originals.rows;
   copy.cols = originals.cols;
   copy.labels = originals.labels;
-  copy.pixels.resize(originals.pixels.size());
+  allocate_pixels(copy.pixels, originals.pixels.size());
   const std::size_t features = originals.features();
   const vision::Distorter distorter(distortion, originals.rows, originals.cols);
   tbb::parallel_for(

@@ -59,4 +59,18 @@ BOOST_AUTO_TEST_CASE(eval_and_predict_as_is_give_bit_identical_logits) {
   std::remove(path.c_str());
 }
 
+BOOST_AUTO_TEST_CASE(pixel_buffers_hold_the_size_asked_all_zero) {
+  // Large enough for the huge-page advice to apply to part of it, and reused: the second call
+  // must not keep the first one's contents or size.
+  std::vector<std::uint8_t> pixels(1000, 7);
+  for (std::size_t size : {std::size_t{5} << 20, std::size_t{3} << 20, std::size_t{100}}) {
+    mnist::allocate_pixels(pixels, size);
+    BOOST_TEST(pixels.size() == size);
+    std::size_t non_zero = 0;
+    for (std::uint8_t p : pixels) non_zero += p != 0;
+    BOOST_TEST(non_zero == 0u);
+    pixels.assign(pixels.size(), 9);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
