@@ -190,47 +190,31 @@ BOOST_AUTO_TEST_CASE(a_folded_step_leaves_every_other_gradient_exact) {
 
 BOOST_AUTO_TEST_CASE(only_a_single_products_right_operand_descends) {
   const TensorD x({{1.0, 2.0}, {-1.0, 0.5}});
-  const auto untouched = [](const TensorD& w, const std::vector<double>& start) {
-    BOOST_TEST(!w.descent_folded());
-    BOOST_TEST((nn::values_of(w) == start));
-    BOOST_TEST(w.grad().size() == w.size());
+  // Arms a fresh W (after `before`, which may run a backward() of its own), back-propagates
+  // loss(W), and checks that W kept its values and got its gradient instead.
+  const auto expect_untouched = [](const char* what, const auto& loss, const auto& before) {
+    const TensorD w({{0.5, -1.0}, {2.0, 0.25}});
+    before(w);
+    const std::vector<double> start = nn::values_of(w);
+    w.fold_descent_into_backward(0.1);
+    loss(w).backward();
+    BOOST_TEST(!w.descent_folded(), what);
+    BOOST_TEST((nn::values_of(w) == start), what);
+    BOOST_TEST(w.grad().size() == w.size(), what);
   };
-  {  // two products read W: its gradient sums both, so it is kept
-    const TensorD w({{0.5, -1.0}, {2.0, 0.25}});
-    const std::vector<double> start = nn::values_of(w);
-    w.fold_descent_into_backward(0.1);
-    sum(matmul(x, w) + matmul(x * 2.0, w)).backward();
-    untouched(w, start);
-  }
-  {  // W on the left of its product
-    const TensorD w({{0.5, -1.0}, {2.0, 0.25}});
-    const std::vector<double> start = nn::values_of(w);
-    w.fold_descent_into_backward(0.1);
-    sum(matmul(w, x)).backward();
-    untouched(w, start);
-  }
-  {  // W as both operands of its product
-    const TensorD w({{0.5, -1.0}, {2.0, 0.25}});
-    const std::vector<double> start = nn::values_of(w);
-    w.fold_descent_into_backward(0.1);
-    sum(matmul(w, w)).backward();
-    untouched(w, start);
-  }
-  {  // W read by an op that is not a product
-    const TensorD w({{0.5, -1.0}, {2.0, 0.25}});
-    const std::vector<double> start = nn::values_of(w);
-    w.fold_descent_into_backward(0.1);
-    sum(x * w).backward();
-    untouched(w, start);
-  }
-  {  // a gradient kept from an earlier backward() accumulates, so it is not overwritten
-    const TensorD w({{0.5, -1.0}, {2.0, 0.25}});
-    sum(matmul(x, w)).backward();
-    const std::vector<double> start = nn::values_of(w);
-    w.fold_descent_into_backward(0.1);
-    sum(matmul(x, w)).backward();
-    untouched(w, start);
-  }
+  const auto nothing = [](const TensorD&) {};
+  expect_untouched(
+      "two products read W: its gradient sums both",
+      [&](const TensorD& w) { return sum(matmul(x, w) + matmul(x * 2.0, w)); }, nothing);
+  expect_untouched(
+      "W on the left of its product", [&](const TensorD& w) { return sum(matmul(w, x)); }, nothing);
+  expect_untouched(
+      "W as both operands", [&](const TensorD& w) { return sum(matmul(w, w)); }, nothing);
+  expect_untouched(
+      "W read by an op that is not a product", [&](const TensorD& w) { return sum(x * w); }, nothing);
+  expect_untouched(
+      "a gradient kept from an earlier backward() accumulates", [&](const TensorD& w) { return sum(matmul(x, w)); },
+      [&](const TensorD& w) { sum(matmul(x, w)).backward(); });
   BOOST_CHECK_THROW((x + x).fold_descent_into_backward(0.1), std::invalid_argument);
 }
 
