@@ -100,10 +100,10 @@ EpochResult train_batches(const MLP<M>& model, Optimizer<M>& optimizer, std::siz
     Rng dropout_rng(batch.dropout_seed);
     const M loss = cross_entropy(model.training_logits(batch.inputs, dropout_rng), batch.labels);
     const double value = loss.item();
-    const std::string where = "batch " + std::to_string(b + 1) + " of " + std::to_string(batches);
+    const auto where = [&] { return "batch " + std::to_string(b + 1) + " of " + std::to_string(batches); };
     if (!std::isfinite(value)) {
       const std::string bad_parameter = first_non_finite(model);
-      throw NonFiniteLoss("loss is " + std::to_string(value) + " at " + where +
+      throw NonFiniteLoss("loss is " + std::to_string(value) + " at " + where() +
                           (bad_parameter.empty() ? " (every parameter is finite)"
                                                  : " (first non-finite parameter: " + bad_parameter + ")"));
     }
@@ -111,7 +111,7 @@ EpochResult train_batches(const MLP<M>& model, Optimizer<M>& optimizer, std::siz
     if (!optimizer.step()) {
       const std::string bad_parameter = first_non_finite(model);
       throw NonFiniteLoss((bad_parameter.empty() ? "a parameter" : bad_parameter) +
-                          " is not finite after the update at " + where +
+                          " is not finite after the update at " + where() +
                           " (a gradient that was not finite, or a step that overflowed)");
     }
     loss_sum += value * static_cast<double>(end - begin);
