@@ -44,24 +44,21 @@ struct Engine<autograd::Matrix> {
     return true;
   }
 
-  // Calls update(i, data, grad) for every element, in order; `data` is written back. Returns
-  // whether every updated value is finite.
+  // Calls update(i, data, grad) for every element, in order; `data` is written back.
   template <class Update>
-  static bool update(const Matrix& m, const Update& update) {
-    bool finite = true;
+  static void update(const Matrix& m, const Update& update) {
     for (std::size_t i = 0; i < m.size(); ++i) {
       autograd::Node* node = m.values()[i].node();
       double data = node->data;
       update(i, data, node->grad);
       node->data = data;
-      finite = finite && std::isfinite(data);
     }
-    return finite;
   }
   // One SGD step on every element (the rule: tensor::sgd_update in tensor/array_loops.hpp);
-  // whether every updated value is finite, here and in adam_update.
+  // whether every updated value is finite, here and in adam_update (a second pass: the scalar
+  // engine's parameters are few).
   static bool sgd_update(const Matrix& m, double* velocity, double rate, double momentum, double weight_decay) {
-    return update(m, [&](std::size_t i, double& p, double g) {
+    update(m, [&](std::size_t i, double& p, double g) {
       if (momentum == 0.0) {  // as on the tensor engine: the velocity stays untouched
         p -= rate * (g + weight_decay * p);
         return;
@@ -69,13 +66,15 @@ struct Engine<autograd::Matrix> {
       velocity[i] = momentum * velocity[i] + (g + weight_decay * p);
       p -= rate * velocity[i];
     });
+    return values_are_finite(m);
   }
   // One Adam step on every element (the rule: tensor::adam_element in tensor/array_loops.hpp).
   static bool adam_update(const Matrix& m, double* first_moment, double* second_moment,
                           const tensor::AdamStep<double>& step) {
-    return update(m, [&](std::size_t i, double& p, double g) {
+    update(m, [&](std::size_t i, double& p, double g) {
       tensor::adam_element(p, g, first_moment[i], second_moment[i], step);
     });
+    return values_are_finite(m);
   }
 
   // The scalar engine computes every gradient: no step is folded into backward() (see below).
