@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "nn/engine.hpp"
+#include "tensor/array_loops.hpp"
 
 namespace nn {
 
@@ -42,7 +43,7 @@ M pixels_to_inputs(std::size_t rows, std::size_t features, const RowBytes& row_b
       const std::uint8_t* next = row_bytes(i + 1);
       for (std::size_t j = 0; j < features; j += 64) __builtin_prefetch(next + j);
     }
-    for (std::size_t j = 0; j < features; ++j) row[j] = levels[pixels[j]];
+    tensor::look_up_bytes(pixels, levels.data(), row, features);
   });
   inputs.set_requires_grad(false);
   return inputs;

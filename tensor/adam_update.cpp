@@ -12,11 +12,17 @@ namespace tensor {
 
 namespace {
 
-// One chunk. Separate arrays and the constants in registers, so the loop vectorises.
+// One chunk; returns whether every updated p is finite. Separate arrays and the constants in
+// registers, so the loop vectorises.
 template <class T>
-void adam_chunk(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, std::size_t count,
+bool adam_chunk(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, std::size_t count,
                 const AdamStep<T> step) {
-  for (std::size_t i = 0; i < count; ++i) adam_element(p[i], g[i], m[i], v[i], step);
+  decltype(non_finite_bit(T())) bad = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    adam_element(p[i], g[i], m[i], v[i], step);
+    bad |= non_finite_bit(p[i]);
+  }
+  return bad == 0;
 }
 
 }  // namespace
@@ -25,8 +31,9 @@ template <class T>
 bool adam_update(T* p, const T* g, T* m, T* v, std::size_t count, const AdamStep<T>& step) {
   std::atomic<bool> finite = true;
   detail::parallel_chunks(count, detail::parallel_grain_elements, [&](std::size_t begin, std::size_t end) {
-    adam_chunk(p + begin, g + begin, m + begin, v + begin, end - begin, step);
-    if (!all_finite(p + begin, end - begin)) finite.store(false, std::memory_order_relaxed);
+    if (!adam_chunk(p + begin, g + begin, m + begin, v + begin, end - begin, step)) {
+      finite.store(false, std::memory_order_relaxed);
+    }
   });
   return finite.load();
 }

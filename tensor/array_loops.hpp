@@ -4,13 +4,32 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 namespace tensor {
+
+// 1 if x is a NaN or an infinity (every exponent bit set), else 0. A bit test rather than
+// std::isfinite, so that loops using it vectorise: a pass ORs it over what it wrote.
+template <class T>
+inline auto non_finite_bit(T x) {
+  using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  constexpr Bits exponent = static_cast<Bits>(sizeof(T) == 4 ? 0x7f800000ull : 0x7ff0000000000000ull);
+  Bits bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return static_cast<Bits>((bits & exponent) == exponent);
+}
 
 // Whether none of data[0..count) is a NaN or an infinity. A bit test on the exponent, so it
 // vectorises (std::isfinite in a loop does not) and stops early at the first bad block.
 template <class T>
 bool all_finite(const T* data, std::size_t count);
+
+// out[i] = table[keys[i]] for i < count: a 256-entry table applied to bytes (pixel levels to
+// model inputs). With AVX2, eight lookups per gather instruction; the same values as the loop.
+template <class T>
+void look_up_bytes(const std::uint8_t* keys, const T* table, T* out, std::size_t count);
 
 // One SGD step over count parameters: with gradient = g + weight_decay * p,
 //   velocity = momentum * velocity + gradient;  p -= rate * velocity
