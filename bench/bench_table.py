@@ -22,6 +22,21 @@ WORKLOADS = {
 ENGINES = ["backprop", "backprop-distorted", "numpy", "PyTorch", "sgemm bound"]
 
 
+def own_kernels():
+    """OpenBLAS's kernels for this processor's vector unit, from /proc/cpuinfo: SkylakeX with
+    AVX-512, Haswell with AVX2 and FMA, else None."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return None
+    if {"avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"} <= set(flags):
+        return "SkylakeX"
+    if {"avx2", "fma"} <= set(flags):
+        return "Haswell"
+    return None
+
+
 def read_results(path):
     """{(engine, threads, workload): {round: {key: value}}}; the sgemm bound is its own engine."""
     runs = {}
@@ -89,6 +104,12 @@ def print_ratio(runs, workload, threads, other, target=None):
 def main():
     runs = read_results(sys.argv[1])
     print("MNIST training, seconds per epoch (training only, data in memory), median of each run's timed epochs")
+    kernels = sorted({v["kernels"] for k, r in runs.items() if k[0] == "backprop" for v in r.values() if "kernels" in v})
+    if kernels:
+        print(f"OpenBLAS kernels: {', '.join(kernels)} (the same environment for every program)")
+        if kernels == ["Prescott"] and own_kernels():
+            print(f"  (OpenBLAS did not recognise this processor and fell back to its SSE3 kernels; "
+                  f"--openblas-kernels {own_kernels()} runs every program on kernels for its vector unit)")
     for workload in WORKLOADS:
         print_workload(runs, workload)
 

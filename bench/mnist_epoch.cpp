@@ -27,8 +27,9 @@
 // --bound no leaves the probes out, for profiles of the training alone.
 //
 // Two machine-readable lines: RESULT engine=backprop workload=A threads=2 epoch_s=...
-// samples_per_s=... peak_rss_mb=... accuracy=... (engine=backprop-distorted with distort=KIND
-// for a distorted run), and RESULT engine=sgemm-bound ... epoch_s=... ratio=... probes=...
+// samples_per_s=... peak_rss_mb=... accuracy=... kernels=NAME (engine=backprop-distorted with
+// distort=KIND for a distorted run), and RESULT engine=sgemm-bound ... epoch_s=... ratio=...
+// probes=.... NAME is the processor OpenBLAS chose its kernels for (OPENBLAS_CORETYPE sets it).
 
 #include <cblas.h>
 
@@ -202,9 +203,10 @@ int main(int argc, char** argv) {
   const double median = bench::median(seconds);
   const double accuracy = mnist::evaluate(model, test_set, workload.normalisation).accuracy;
   std::printf(
-      "RESULT engine=%s workload=%s threads=%d epoch_s=%.4f samples_per_s=%.0f peak_rss_mb=%.0f accuracy=%.4f%s\n",
+      "RESULT engine=%s workload=%s threads=%d epoch_s=%.4f samples_per_s=%.0f peak_rss_mb=%.0f accuracy=%.4f "
+      "kernels=%s%s\n",
       distortion.any() ? "backprop-distorted" : "backprop", workload_name.c_str(), threads, median,
-      static_cast<double>(train_set.count) / median, bench::peak_rss_mib(), accuracy,
+      static_cast<double>(train_set.count) / median, bench::peak_rss_mib(), accuracy, openblas_get_corename(),
       distortion.any() ? (" distort=" + distort).c_str() : "");
 
   if (!measure_bound) return 0;
