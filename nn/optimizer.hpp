@@ -188,14 +188,8 @@ class Adam final : public Optimizer<M> {
 
   bool step() override {
     ++steps_;
-    tensor::AdamStep<Scalar> constants{};
-    constants.rate = static_cast<Scalar>(this->learning_rate);
-    constants.beta1 = static_cast<Scalar>(beta1_);
-    constants.beta2 = static_cast<Scalar>(beta2_);
-    constants.epsilon = static_cast<Scalar>(epsilon_);
-    constants.decay = static_cast<Scalar>(this->learning_rate * weight_decay_);
-    constants.correction1 = static_cast<Scalar>(1.0 - std::pow(beta1_, steps_));
-    constants.correction2 = static_cast<Scalar>(1.0 - std::pow(beta2_, steps_));
+    const tensor::AdamStep<Scalar> constants =
+        tensor::adam_step<Scalar>(this->learning_rate, beta1_, beta2_, epsilon_, weight_decay_, steps_);
     bool finite = true;
     for (std::size_t k = 0; k < this->parameters_.size(); ++k) {
       const bool ok =

@@ -40,22 +40,35 @@ void look_up_bytes(const std::uint8_t* keys, const T* table, T* out, std::size_t
 template <class T>
 bool sgd_update(T* p, const T* g, T* velocity, std::size_t count, T rate, T momentum, T weight_decay);
 
-// Adam's constants for one step: rate, betas, epsilon, decay = rate * weight decay, and the
-// bias corrections 1 - beta1^t and 1 - beta2^t.
+// Adam's constants for one step t: the betas, decay = rate * weight decay, and the bias
+// corrections folded into two scalars, as Kingma and Ba's paper suggests (section 2): with
+// c1 = 1 - beta1^t and c2 = 1 - beta2^t,
+//   step_size = rate * sqrt(c2) / c1  and  denominator_epsilon = epsilon * sqrt(c2).
 template <class T>
 struct AdamStep {
-  T rate, beta1, beta2, epsilon, decay, correction1, correction2;
+  T beta1, beta2, decay, step_size, denominator_epsilon;
 };
 
 // Adam's rule for one element with gradient g, first moment m and second moment v:
 //   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g g
-//   p -= rate (m / correction1) / (sqrt(v / correction2) + epsilon) + decay p
+//   p -= step_size m / (sqrt(v) + denominator_epsilon) + decay p
+// which is rate (m / c1) / (sqrt(v / c2) + epsilon) + decay p, the textbook form, with one
+// division and one square root per element instead of three divisions and a root: the
+// divider is what bounds this pass.
 template <class T>
 inline void adam_element(T& p, T g, T& m, T& v, const AdamStep<T>& step) {
   m = step.beta1 * m + (1 - step.beta1) * g;
   v = step.beta2 * v + (1 - step.beta2) * g * g;
-  const T m_hat = m / step.correction1, v_hat = v / step.correction2;
-  p -= step.rate * m_hat / (std::sqrt(v_hat) + step.epsilon) + step.decay * p;
+  p -= step.step_size * m / (std::sqrt(v) + step.denominator_epsilon) + step.decay * p;
+}
+
+// Adam's constants for step t (counted from 1) in T, computed in double.
+template <class T>
+AdamStep<T> adam_step(double rate, double beta1, double beta2, double epsilon, double weight_decay, long t) {
+  const double correction1 = 1.0 - std::pow(beta1, static_cast<double>(t));
+  const double correction2_root = std::sqrt(1.0 - std::pow(beta2, static_cast<double>(t)));
+  return {static_cast<T>(beta1), static_cast<T>(beta2), static_cast<T>(rate * weight_decay),
+          static_cast<T>(rate * correction2_root / correction1), static_cast<T>(epsilon * correction2_root)};
 }
 
 // adam_element over count parameters in one vectorised pass on TBB. Compiled without

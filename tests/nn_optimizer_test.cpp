@@ -106,19 +106,13 @@ std::size_t adam_pass_differences_from_the_plain_loop() {
   }
   std::vector<T> p_plain = p, m_plain = m, v_plain = v;
   for (int t = 1; t <= 3; ++t) {
-    const tensor::AdamStep<T> step{T(0.01),
-                                   T(0.9),
-                                   T(0.999),
-                                   T(1e-8),
-                                   T(0.01 * 0.05),
-                                   static_cast<T>(1 - std::pow(0.9, t)),
-                                   static_cast<T>(1 - std::pow(0.999, t))};
+    const auto step = tensor::adam_step<T>(0.01, 0.9, 0.999, 1e-8, 0.05, t);
     tensor::adam_update(p.data(), g.data(), m.data(), v.data(), count, step);
     for (std::size_t i = 0; i < count; ++i) {
       m_plain[i] = step.beta1 * m_plain[i] + (1 - step.beta1) * g[i];
       v_plain[i] = step.beta2 * v_plain[i] + (1 - step.beta2) * g[i] * g[i];
-      const T m_hat = m_plain[i] / step.correction1, v_hat = v_plain[i] / step.correction2;
-      p_plain[i] -= step.rate * m_hat / (std::sqrt(v_hat) + step.epsilon) + step.decay * p_plain[i];
+      p_plain[i] -=
+          step.step_size * m_plain[i] / (std::sqrt(v_plain[i]) + step.denominator_epsilon) + step.decay * p_plain[i];
     }
   }
   std::size_t differing = 0;

@@ -278,7 +278,7 @@ BOOST_AUTO_TEST_CASE(the_update_passes_report_a_parameter_made_non_finite) {
     BOOST_TEST(p[count - 1] == 0.95F);
     g[90001] = bad;
     BOOST_TEST(!tensor::sgd_update(p.data(), g.data(), velocity.data(), count, 0.1F, 0.9F, 0.0F));
-    const tensor::AdamStep<float> step{0.01F, 0.9F, 0.999F, 1e-8F, 0.0F, 0.1F, 0.001F};
+    const auto step = tensor::adam_step<float>(0.01, 0.9, 0.999, 1e-8, 0.0, 1);
     std::vector<float> q(count, 1.0F);  // finite parameters: only the gradient is bad
     BOOST_TEST(!tensor::adam_update(q.data(), g.data(), m.data(), v.data(), count, step));
     g[90001] = 0.5F;
