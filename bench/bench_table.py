@@ -10,6 +10,7 @@ runs of the same round, so that a slow minute of the machine weighs on both side
 ratio to the sgemm bound, which each backprop run measures between its own batches, is the
 median of the runs' own ratios.
 """
+import os
 import re
 import statistics
 import sys
@@ -107,7 +108,10 @@ def main():
     kernels = sorted({v["kernels"] for k, r in runs.items() if k[0] == "backprop" for v in r.values() if "kernels" in v})
     if kernels:
         print(f"OpenBLAS kernels: {', '.join(kernels)} (the same environment for every program)")
-        if kernels == ["Prescott"] and own_kernels():
+        asked = os.environ.get("OPENBLAS_CORETYPE")
+        if asked and [k.lower() for k in kernels] != [asked.lower()]:
+            print(f"  (OPENBLAS_CORETYPE={asked} was asked for, and OpenBLAS ran other kernels: is the name right?)")
+        if [k.lower() for k in kernels] == ["prescott"] and "OPENBLAS_CORETYPE" not in os.environ and own_kernels():
             print(f"  (OpenBLAS did not recognise this processor and fell back to its SSE3 kernels; "
                   f"--openblas-kernels {own_kernels()} runs every program on kernels for its vector unit)")
     for workload in WORKLOADS:

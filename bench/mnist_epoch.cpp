@@ -53,6 +53,9 @@
 #include "tensor/threads.hpp"
 #include "timing.hpp"
 
+// OpenBLAS's own, declared here rather than taken from <cblas.h>, which may be another BLAS's.
+extern "C" char* openblas_get_corename(void);
+
 namespace {
 
 using M = tensor::Tensor<float>;

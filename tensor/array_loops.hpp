@@ -14,6 +14,7 @@ namespace tensor {
 // std::isfinite, so that loops using it vectorise: a pass ORs it over what it wrote.
 template <class T>
 inline auto non_finite_bit(T x) {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "IEEE float or double only");
   using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
   constexpr Bits exponent = static_cast<Bits>(sizeof(T) == 4 ? 0x7f800000ull : 0x7ff0000000000000ull);
   Bits bits;

@@ -92,6 +92,22 @@ BOOST_AUTO_TEST_CASE(adam_uses_bias_corrected_moments) {
   check_both_engines([](auto params) { return nn::Adam(std::move(params), 0.1); }, expected);
 }
 
+BOOST_AUTO_TEST_CASE(adamw_decays_the_weights_apart_from_the_moments) {
+  // As above, plus the decoupled decay: p -= 0.1 (m / (1 - 0.9^t)) / (sqrt(v / (1 - 0.999^t))
+  // + 1e-8) + 0.1 * 0.5 p, with p the value before the step.
+  std::vector<std::vector<double>> expected(2, std::vector<double>(2));
+  for (std::size_t i = 0; i < 2; ++i) {
+    const double g1 = step_gradients[0][i], g2 = step_gradients[1][i];
+    const double m1 = 0.1 * g1, v1 = 0.001 * g1 * g1;
+    const double p1 = start[i] - 0.1 * (m1 / 0.1) / (std::sqrt(v1 / 0.001) + 1e-8) - 0.05 * start[i];
+    const double m2 = 0.9 * m1 + 0.1 * g2, v2 = 0.999 * v1 + 0.001 * g2 * g2;
+    const double p2 = p1 - 0.1 * (m2 / (1 - 0.81)) / (std::sqrt(v2 / (1 - 0.998001)) + 1e-8) - 0.05 * p1;
+    expected[0][i] = p1;
+    expected[1][i] = p2;
+  }
+  check_both_engines([](auto params) { return nn::Adam(std::move(params), 0.1, 0.9, 0.999, 1e-8, 0.5); }, expected);
+}
+
 // The vectorised pass on TBB against the plain loop, element by element, over an array long
 // enough for many chunks and a ragged tail, with weight decay on: how many elements of p, m or
 // v differ in any bit after three steps.

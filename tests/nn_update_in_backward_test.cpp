@@ -269,22 +269,28 @@ BOOST_AUTO_TEST_CASE(a_second_backward_before_the_step_adds_its_gradient_to_the_
   }
 }
 
-BOOST_AUTO_TEST_CASE(the_update_passes_report_a_parameter_made_non_finite) {
-  // Many chunks, the bad element in a late one; the pass still updates everything.
+// Many chunks, the bad element in a late one; each pass still updates everything.
+template <class T>
+void check_update_passes_report_non_finite() {
   const std::size_t count = 100003;
-  for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
-    std::vector<float> p(count, 1.0F), g(count, 0.5F), velocity(count, 0.0F), m(count, 0.0F), v(count, 0.0F);
-    BOOST_TEST(tensor::sgd_update(p.data(), g.data(), velocity.data(), count, 0.1F, 0.0F, 0.0F));
-    BOOST_TEST(p[count - 1] == 0.95F);
+  for (T bad : {std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity()}) {
+    std::vector<T> p(count, T(1)), g(count, T(0.5)), velocity(count, T(0)), m(count, T(0)), v(count, T(0));
+    BOOST_TEST(tensor::sgd_update(p.data(), g.data(), velocity.data(), count, T(0.1), T(0), T(0)));
+    BOOST_TEST(p[count - 1] == T(1) - T(0.1) * T(0.5));
     g[90001] = bad;
-    BOOST_TEST(!tensor::sgd_update(p.data(), g.data(), velocity.data(), count, 0.1F, 0.9F, 0.0F));
-    const auto step = tensor::adam_step<float>(0.01, 0.9, 0.999, 1e-8, 0.0, 1);
-    std::vector<float> q(count, 1.0F);  // finite parameters: only the gradient is bad
+    BOOST_TEST(!tensor::sgd_update(p.data(), g.data(), velocity.data(), count, T(0.1), T(0.9), T(0)));
+    const auto step = tensor::adam_step<T>(0.01, 0.9, 0.999, 1e-8, 0.0, 1);
+    std::vector<T> q(count, T(1));  // finite parameters: only the gradient is bad
     BOOST_TEST(!tensor::adam_update(q.data(), g.data(), m.data(), v.data(), count, step));
-    g[90001] = 0.5F;
-    std::vector<float> r(count, 1.0F), mr(count, 0.0F), vr(count, 0.0F);
+    g[90001] = T(0.5);
+    std::vector<T> r(count, T(1)), mr(count, T(0)), vr(count, T(0));
     BOOST_TEST(tensor::adam_update(r.data(), g.data(), mr.data(), vr.data(), count, step));
   }
+}
+
+BOOST_AUTO_TEST_CASE(the_update_passes_report_a_parameter_made_non_finite) {
+  check_update_passes_report_non_finite<float>();
+  check_update_passes_report_non_finite<double>();
   // A step that overflows with finite gradients.
   std::vector<float> p(10, 3e38F), g(10, -1.0F);
   BOOST_TEST(!tensor::sgd_update<float>(p.data(), g.data(), nullptr, 10, 1e38F, 0.0F, 0.0F));
