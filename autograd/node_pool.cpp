@@ -153,8 +153,7 @@ Node* pop_dead(Node*& stack) {
   return node;
 }
 
-void release(Node* node) {
-  if (--node->refs != 0) return;
+void free_unreferenced(Node* node) noexcept {
   // Free `node`, then whichever of its inputs lost their last reference. Following one input
   // in a loop handles chains; `pending` holds the second input of a binary node when both
   // became free.

@@ -5,18 +5,12 @@
 #include <string_view>
 
 #include "autograd/node.hpp"
+#include "autograd/value.hpp"  // retain, release
 
 namespace autograd::detail {
 
 // A new, default-initialised node (refs = 0).
 Node* allocate_node();
-
-// Drops one reference to `node`. When none remain the node is freed, and with it every input
-// that no one else references -- iteratively, so a chain of millions of nodes never recurses.
-void release(Node* node);
-
-// Adds one reference.
-inline void retain(Node* node) { ++node->refs; }
 
 // Node slots carved from memory so far, on all threads (each sizeof(Node) bytes); they are
 // reused, never returned. For tests and memory reports.

@@ -37,17 +37,48 @@
 
 namespace autograd {
 
+namespace detail {
+// Reference counting of nodes, inline for the handles below; the engine's own code, not API.
+inline void retain(Node* node) { ++node->refs; }
+// Frees `node`, whose last reference is gone, and with it every input that no one else
+// references -- iteratively, so a chain of millions of nodes never recurses (node_pool.cpp).
+void free_unreferenced(Node* node) noexcept;
+// Drops one reference to `node`, freeing it when none remain.
+inline void release(Node* node) {
+  if (--node->refs == 0) free_unreferenced(node);
+}
+}  // namespace detail
+
 class Value {
  public:
   // A leaf holding `data` (implicit, so `2.0 * x` and `x + 1` read naturally).
   Value(double data = 0.0);  // NOLINT(google-explicit-constructor)
   Value(double data, std::string_view label);
 
-  Value(const Value& other);
-  Value(Value&& other) noexcept;
-  Value& operator=(const Value& other);
-  Value& operator=(Value&& other) noexcept;
-  ~Value();
+  // Inline: a training step copies and drops handles millions of times, and a call each would
+  // cost more than the count it changes. A moved-from handle is empty (node_ == nullptr).
+  Value(const Value& other) : node_(other.node_) {
+    if (node_ != nullptr) detail::retain(node_);
+  }
+  Value(Value&& other) noexcept : node_(other.node_) { other.node_ = nullptr; }
+  Value& operator=(const Value& other) {
+    if (this == &other) return *this;
+    if (other.node_ != nullptr) detail::retain(other.node_);  // first: other may be held only through this node
+    if (node_ != nullptr) detail::release(node_);
+    node_ = other.node_;
+    return *this;
+  }
+  Value& operator=(Value&& other) noexcept {
+    if (this != &other) {
+      if (node_ != nullptr) detail::release(node_);
+      node_ = other.node_;
+      other.node_ = nullptr;
+    }
+    return *this;
+  }
+  ~Value() {
+    if (node_ != nullptr) detail::release(node_);
+  }
 
   double data() const { return node_->data; }
   double grad() const { return node_->grad; }
@@ -74,11 +105,11 @@ class Value {
   Node* node() const { return node_; }
 
   // A handle sharing `node` (adds a reference). Used by the op implementations.
-  static Value from_node(Node* node);
+  static Value from_node(Node* node) { return Value(node, Adopt{}); }
 
  private:
   struct Adopt {};
-  Value(Node* node, Adopt);
+  Value(Node* node, Adopt) : node_(node) { detail::retain(node_); }
   Node* node_;
 };
 

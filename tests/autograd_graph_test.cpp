@@ -2,7 +2,9 @@
 // handles and lifetimes, the text and DOT views.
 
 #include <boost/test/unit_test.hpp>
+#include <cmath>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,57 @@ BOOST_AUTO_TEST_CASE(second_backward_doubles_leaves_and_recomputes_interior_node
   BOOST_TEST(x.grad() == 2 * dx);  // leaves accumulate, as in PyTorch
   BOOST_TEST(h.grad() == dh);      // interior nodes hold this call's derivative only
   BOOST_TEST(y.grad() == 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(an_op_used_more_often_than_backward_counts_gets_every_contribution) {
+  // backward() counts each op's consumers in 16 bits and walks in sorted order when an op has
+  // more (autograd/backward.cpp): both sides of that limit must give the same gradients.
+  for (const int consumers : {65'535, 65'536, 70'000}) {
+    Value x(0.25, "x");
+    const Value h = tanh(x * 2.0);
+    Value total = 0.0;
+    double weights = 0;
+    for (int i = 0; i < consumers; ++i) {
+      const double weight = i % 5 + 1;
+      total = total + h * weight;
+      weights += weight;
+    }
+    total.backward();
+    BOOST_TEST(h.grad() == weights, consumers << " consumers");  // whole numbers: exact in any order
+    BOOST_TEST(x.grad() == weights * (1 - h.data() * h.data()) * 2.0, boost::test_tools::tolerance(1e-14));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(constants_are_those_of_when_backward_runs) {
+  // d(loss)/dw = x + e^c, d/dx = w, d/dc = w e^c; k = e^c needs a gradient only while c does.
+  Value w(0.5, "w"), x(2.0, "x"), c(-1.0, "c");
+  const Value k = exp(c);
+  const Value loss = w * x + k * w;
+  c.set_requires_grad(false);  // after the graph was built
+  loss.backward();
+  BOOST_TEST(w.grad() == 2.0 + std::exp(-1.0));
+  BOOST_TEST(x.grad() == 0.5);
+  BOOST_TEST(c.grad() == 0.0);
+  BOOST_TEST(k.grad() == 0.0);
+  BOOST_TEST(!k.requires_grad());
+  BOOST_TEST(loss.requires_grad());
+
+  c.set_requires_grad(true);
+  x.set_requires_grad(false);
+  zero_grad(std::vector<Value>{w, x, c});
+  loss.backward();
+  BOOST_TEST(w.grad() == 2.0 + std::exp(-1.0));
+  BOOST_TEST(x.grad() == 0.0);
+  BOOST_TEST(c.grad() == 0.5 * std::exp(-1.0));
+  BOOST_TEST(k.grad() == 0.5);
+  BOOST_TEST(k.requires_grad());
+
+  // An output made from constants alone has no gradient to compute; nothing is left behind.
+  const Value only_constants = exp(x) * x;
+  BOOST_CHECK_THROW(only_constants.backward(), std::invalid_argument);
+  BOOST_TEST(x.grad() == 0.0);
+  BOOST_TEST(only_constants.grad() == 0.0);
+  BOOST_TEST(only_constants.input(0).grad() == 0.0);
 }
 
 BOOST_AUTO_TEST_CASE(zero_grad_clears_graph_and_parameter_lists) {
