@@ -1,15 +1,19 @@
 // Walks over a graph: its topological order, zero_grad, and backward().
 //
-// backward() runs each node's local rule (ops.cpp) after the rules of every node that uses it,
-// so that a node's gradient is complete before it is passed on. It finds that order by
-// counting, as Kahn's algorithm does, from the output: one pass lists the graph's ops breadth
-// first and counts, in each, the ops of the graph that use it; a second pass runs the output's
-// rule, then the rule of each op whose last user has run. Both passes read their nodes from a
-// list, so they can ask for the inputs of a node some way down the list while they work on
-// this one: the memory of the next nodes arrives while the processor works. A depth-first
-// sort instead waits on memory for each node it reaches; on the benchmark's networks it was the
-// largest cost of a training step. The sort stays for topological_order(), for graphs whose
-// ops have more users than the count can hold, and for a leaf as output.
+// backward() must run each node's local rule (ops.cpp) after the rules of every node that uses
+// it, so that a node's gradient is complete before it is passed on. It does so without sorting
+// the graph first, by counting down from the output (Kahn's algorithm): every op that uses a
+// node holds one of its references, so when an op first receives a gradient, its reference
+// count says how many more contributions are to come. The output's rule runs first; each rule
+// counts down its inputs, and an op whose count reaches zero joins the queue of rules to run.
+//
+// A reference held by anything else -- a handle the program keeps, or an op outside this graph
+// -- holds its node back. Such nodes, and every node below them, are left when the queue runs
+// dry, and are finished in a depth-first order of what is left. In a training step, where the
+// program keeps only the loss, nothing is left, and the graph is walked once instead of being
+// sorted first (the sort waited on memory at every node, and was the largest cost of a step).
+// The queue also lets the walk ask for the inputs of nodes further along it while it works on
+// this one, so that their memory arrives in time.
 
 #include <atomic>
 #include <cstddef>
@@ -24,40 +28,19 @@
 namespace autograd {
 namespace {
 
-// A number for each walk over a graph, so that a node's `visit` says whether this walk has
-// reached it without clearing marks between walks.
-std::uint64_t new_walk_number() {
+// Numbers for walks over a graph, so that a node's `visit` says whether, and how, a walk has
+// reached it without clearing marks between walks. Returns the first of `count` new numbers.
+std::uint64_t new_walk_numbers(std::uint64_t count) {
   static std::atomic<std::uint64_t> walk_counter{0};
-  return walk_counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  return walk_counter.fetch_add(count, std::memory_order_relaxed) + 1;
 }
-
-[[noreturn]] void throw_nothing_requires_grad() {
-  throw std::invalid_argument("backward: the output depends on no value that requires a gradient (all are constants)");
-}
-
-void prepare_for_backward(Node& node, std::vector<Node*>& constants) {
-  if (node.op != Op::leaf) {
-    node.requires_grad = node.inputs[0]->requires_grad || (arity(node.op) == 2 && node.inputs[1]->requires_grad);
-    node.grad = 0.0;
-  }
-  if (!node.requires_grad) {
-    node.grad = 0.0;
-    constants.push_back(&node);
-  }
-}
-
-enum class Walk { list_only, prepare_backward };
 
 // Appends every node reachable from `root` to `order`, inputs before the nodes that use them:
 // a depth-first post-order with an explicit stack (`stack` is scratch space). Each node is
 // marked with this walk's number when first reached, so shared nodes are listed once and no
-// set is needed. With Walk::prepare_backward, each node is readied as it is listed, which saves
-// backward() a second pass over the graph: an op's result takes requires_grad from its inputs
-// (listed before it), its grad and every constant's are zeroed, and the nodes that need no
-// gradient are appended to `constants`.
-void sort_topologically(Node* root, std::vector<Node*>& order, std::vector<Node*>& stack, Walk walk_kind,
-                        std::vector<Node*>* constants) {
-  const std::uint64_t walk = new_walk_number();
+// set is needed.
+void sort_topologically(Node* root, std::vector<Node*>& order, std::vector<Node*>& stack) {
+  const std::uint64_t walk = new_walk_numbers(1);
   root->visit = walk;
   stack.push_back(root);
   while (!stack.empty()) {
@@ -70,15 +53,87 @@ void sort_topologically(Node* root, std::vector<Node*>& order, std::vector<Node*
       unvisited_input->visit = walk;
       stack.push_back(unvisited_input);
     } else {  // every input is listed: list this node
-      if (walk_kind == Walk::prepare_backward) prepare_for_backward(*node, *constants);
       order.push_back(node);
       stack.pop_back();
     }
   }
 }
 
-// How far down its list a pass asks for a node's inputs before it works on them: far enough
-// for memory to answer, near enough that they are still in cache when it gets there.
+// What one backward() call has done to each node, as marks in `visit`, and its lists.
+struct BackwardWalk {
+  std::uint64_t reached;            // an op that has received some of its gradient, or a constant met
+  std::uint64_t finished;           // an op whose rule has run
+  std::uint64_t listed;             // an op listed to be finished depth first
+  std::vector<Node*>& reached_ops;  // every op reached but the output, once
+  std::vector<Node*>& constants;    // every constant leaf met, once
+};
+
+// A count that does not fit pending_consumers: the node waits for the depth-first finish.
+constexpr std::uint16_t uncounted = std::numeric_limits<std::uint16_t>::max();
+
+void note_if_constant(Node& leaf, BackwardWalk& walk) {
+  if (!leaf.requires_grad && leaf.visit != walk.reached) {
+    leaf.visit = walk.reached;
+    walk.constants.push_back(&leaf);
+  }
+}
+
+// Called for each input of an op before its rule runs. The first time this walk reaches an op,
+// its gradient is zeroed (it holds exactly this call's derivative after backward) and its
+// count of contributions still to come is set from its references, less the one being used now;
+// later arrivals count down.
+void reach(Node& input, BackwardWalk& walk) {
+  if (input.op == Op::leaf) {
+    note_if_constant(input, walk);
+    return;
+  }
+  if (input.visit != walk.reached) {
+    input.visit = walk.reached;
+    input.grad = 0.0;
+    input.requires_grad = true;  // settle_constants corrects it when constants were met
+    input.pending_consumers = input.refs - 1 < uncounted ? static_cast<std::uint16_t>(input.refs - 1) : uncounted;
+    walk.reached_ops.push_back(&input);
+  } else if (input.pending_consumers != uncounted) {
+    --input.pending_consumers;
+  }
+}
+
+// Lists, inputs first, the ops that references from outside the graph held back and every op
+// below them, none of which has run: depth first from each, as sort_topologically does. An op
+// listed without having been reached has its gradient zeroed; constants met are noted.
+void list_held_back(BackwardWalk& walk, std::vector<Node*>& order, std::vector<Node*>& stack) {
+  for (Node* start : walk.reached_ops) {
+    if (start->visit != walk.reached) continue;  // it ran, or is listed already
+    start->visit = walk.listed;
+    stack.push_back(start);
+    while (!stack.empty()) {
+      Node* node = stack.back();
+      Node* unlisted_input = nullptr;
+      for (int k = 0; k < arity(node->op) && unlisted_input == nullptr; ++k) {
+        Node* input = node->inputs[k];
+        if (input->op == Op::leaf) {
+          note_if_constant(*input, walk);
+        } else if (input->visit != walk.listed && input->visit != walk.finished) {
+          unlisted_input = input;
+        }
+      }
+      if (unlisted_input != nullptr) {
+        if (unlisted_input->visit != walk.reached) {
+          unlisted_input->grad = 0.0;
+          unlisted_input->requires_grad = true;
+        }
+        unlisted_input->visit = walk.listed;
+        stack.push_back(unlisted_input);
+      } else {
+        order.push_back(node);
+        stack.pop_back();
+      }
+    }
+  }
+}
+
+// How far along its queue backward() asks for a node's inputs before it works on them: far
+// enough for memory to answer, near enough that they are still in cache when it gets there.
 constexpr std::size_t fetch_distance = 16;
 
 void fetch_inputs_of(const Node* node) {
@@ -86,51 +141,13 @@ void fetch_inputs_of(const Node* node) {
   __builtin_prefetch(node->inputs[1], 1);  // nullptr for a unary op: a prefetch never faults
 }
 
-constexpr std::uint16_t max_counted_consumers = std::numeric_limits<std::uint16_t>::max();
-
-// The counting pass. Lists every op reachable from the op `root` in `ops`, breadth first, each
-// once, and readies it: its pending_consumers is the number of listed ops that use it, its grad
-// is 0, and requires_grad is true (settle_constants corrects that when constants were found).
-// Constants reached (leaves that need no gradient) are listed in `constants`.
-// Returns false, having changed nothing that a backward() in sorted order would not reset, when
-// an op has more consumers than pending_consumers can count.
-bool count_consumers(Node* root, std::vector<Node*>& ops, std::vector<Node*>& constants) {
-  const std::uint64_t walk = new_walk_number();
-  auto list = [&](Node* op) {
-    op->visit = walk;
-    op->pending_consumers = 0;
-    op->grad = 0.0;
-    op->requires_grad = true;
-    ops.push_back(op);
-  };
-  list(root);
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    if (i + fetch_distance < ops.size()) fetch_inputs_of(ops[i + fetch_distance]);
-    const Node& node = *ops[i];
-    for (int k = 0; k < arity(node.op); ++k) {
-      Node* input = node.inputs[k];
-      if (input->op == Op::leaf) {
-        if (!input->requires_grad && input->visit != walk) {
-          input->visit = walk;
-          constants.push_back(input);
-        }
-        continue;
-      }
-      if (input->visit != walk) list(input);
-      if (input->pending_consumers == max_counted_consumers) return false;
-      ++input->pending_consumers;
-    }
-  }
-  return true;
-}
-
 // After the rules ran on a graph with constants in it: which ops need a gradient follows from
-// the leaves as they are now (not as they were when the ops ran), inputs first -- `order` lists
+// the leaves as they are now (not as they were when the ops ran), inputs first -- `ran` lists
 // the ops users first, so it is read from the end. Those that need none, and the constants,
 // get their gradients (which the rules filled) set back to 0. The rules of such ops only ever
 // reach other such ops and constants, so every other gradient is exact.
-void settle_constants(const std::vector<Node*>& order, const std::vector<Node*>& constants) {
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+void settle_constants(const std::vector<Node*>& ran, const std::vector<Node*>& constants) {
+  for (auto it = ran.rbegin(); it != ran.rend(); ++it) {
     Node& node = **it;
     node.requires_grad = node.inputs[0]->requires_grad || (arity(node.op) == 2 && node.inputs[1]->requires_grad);
     if (!node.requires_grad) node.grad = 0.0;
@@ -138,11 +155,15 @@ void settle_constants(const std::vector<Node*>& order, const std::vector<Node*>&
   for (Node* constant : constants) constant->grad = 0.0;
 }
 
+[[noreturn]] void throw_nothing_requires_grad() {
+  throw std::invalid_argument("backward: the output depends on no value that requires a gradient (all are constants)");
+}
+
 }  // namespace
 
 std::vector<Node*> topological_order(const Value& root) {
   std::vector<Node*> order, stack;
-  sort_topologically(root.node(), order, stack, Walk::list_only, nullptr);
+  sort_topologically(root.node(), order, stack);
   return order;
 }
 
@@ -151,45 +172,55 @@ void zero_grad(const Value& root) {
 }
 
 void Value::backward() const {
-  // Scratch lists kept between calls: a training loop walks graphs of the same size every
-  // step, and fresh multi-megabyte vectors would cost page faults each time.
-  thread_local std::vector<Node*> order, stack, constants;
-  order.clear();
-  constants.clear();
-
-  if (node_->op != Op::leaf && count_consumers(node_, order, constants)) {
-    // `order` is read and rewritten in one go: the ops ready to run their rule are appended as
-    // the last of their consumers runs, over the count pass's list, which is no longer needed.
-    std::size_t ready = 0;
-    order[ready++] = node_;
-    node_->grad = 1.0;
-    for (std::size_t i = 0; i < ready; ++i) {
-      if (i + fetch_distance < ready) fetch_inputs_of(order[i + fetch_distance]);
-      Node& node = *order[i];
-      detail::backward_step(node);
-      for (int k = 0; k < arity(node.op); ++k) {
-        Node* input = node.inputs[k];
-        if (input->op != Op::leaf && --input->pending_consumers == 0) order[ready++] = input;
-      }
+  if (node_->op == Op::leaf) {
+    if (!node_->requires_grad) {
+      node_->grad = 0.0;
+      throw_nothing_requires_grad();
     }
-    order.resize(ready);
-    if (!constants.empty()) settle_constants(order, constants);
-    if (!node_->requires_grad) throw_nothing_requires_grad();
+    node_->grad += 1.0;
     return;
   }
-
-  // In sorted order: the sort readies every node as it lists it (see sort_topologically).
-  order.clear();
+  // Lists kept between calls: a training loop walks graphs of the same size every step, and
+  // fresh multi-megabyte vectors would cost page faults each time.
+  thread_local std::vector<Node*> ran, reached_ops, constants, held_back, stack;
+  ran.clear();
+  reached_ops.clear();
   constants.clear();
-  sort_topologically(node_, order, stack, Walk::prepare_backward, &constants);
-  if (!node_->requires_grad) throw_nothing_requires_grad();
-  node_->grad += 1.0;
-  // Reverse topological order: a node's grad is complete before it is passed to its inputs.
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    if ((*it)->requires_grad) detail::backward_step(**it);
+  const std::uint64_t first = new_walk_numbers(3);
+  BackwardWalk walk{first, first + 1, first + 2, reached_ops, constants};
+
+  // Counting down from the output. `ran` is the queue: the ops whose rule has run, then those
+  // ready to run theirs.
+  node_->visit = walk.reached;
+  node_->grad = 1.0;
+  node_->requires_grad = true;
+  ran.push_back(node_);
+  for (std::size_t i = 0; i < ran.size(); ++i) {
+    if (i + fetch_distance < ran.size()) fetch_inputs_of(ran[i + fetch_distance]);
+    Node& node = *ran[i];
+    const int inputs = arity(node.op);
+    for (int k = 0; k < inputs; ++k) reach(*node.inputs[k], walk);
+    detail::backward_step(node);
+    node.visit = walk.finished;
+    for (int k = 0; k < inputs; ++k) {
+      Node* input = node.inputs[k];
+      const bool same_as_first = k == 1 && input == node.inputs[0];  // a * a: queue it once
+      if (input->op != Op::leaf && input->pending_consumers == 0 && !same_as_first) ran.push_back(input);
+    }
   }
-  // The rules add to every input, constants too: what they received is discarded.
-  for (Node* constant : constants) constant->grad = 0.0;
+
+  // What references from outside the graph held back, depth first.
+  if (reached_ops.size() + 1 != ran.size()) {
+    held_back.clear();
+    list_held_back(walk, held_back, stack);
+    for (auto it = held_back.rbegin(); it != held_back.rend(); ++it) {
+      detail::backward_step(**it);
+      ran.push_back(*it);
+    }
+  }
+
+  if (!constants.empty()) settle_constants(ran, constants);
+  if (!node_->requires_grad) throw_nothing_requires_grad();
 }
 
 }  // namespace autograd

@@ -29,8 +29,8 @@ constexpr int arity(Op op) {
   }
 }
 
-// 64 bytes, one cache line: a training step walks every node four times (create, count its
-// consumers, backward, free), so the node's size is the engine's speed.
+// 64 bytes, one cache line: a training step walks every node three times (create, backward,
+// free), so the node's size is the engine's speed.
 struct Node {
   double data = 0.0;                     // the value computed by the forward pass
   double grad = 0.0;                     // d(output)/d(this node) after output.backward(); see value.hpp
@@ -43,8 +43,8 @@ struct Node {
   // Whether backward() computes this node's gradient: true for leaves unless made constants
   // (Value::set_requires_grad(false)); for an op's result, whether any input requires one.
   bool requires_grad = true;
-  // During backward() only: how many of the ops that use this one have yet to pass it their
-  // share of its gradient (see autograd/backward.cpp).
+  // During backward() only: how many of this op's references have yet to pass it a share of
+  // its gradient (see autograd/backward.cpp).
   std::uint16_t pending_consumers = 0;
 };
 
