@@ -59,13 +59,13 @@ void sort_topologically(Node* root, std::vector<Node*>& order, std::vector<Node*
   }
 }
 
-// What one backward() call has done to each node, as marks in `visit`, and its lists.
+// What one backward() call has done to each node, as marks in `visit`, and what it has met.
 struct BackwardWalk {
-  std::uint64_t reached;            // an op that has received some of its gradient, or a constant met
-  std::uint64_t finished;           // an op whose rule has run
-  std::uint64_t listed;             // an op listed to be finished depth first
-  std::vector<Node*>& reached_ops;  // every op reached but the output, once
-  std::vector<Node*>& constants;    // every constant leaf met, once
+  std::uint64_t reached;          // an op that has received some of its gradient, or a constant met
+  std::uint64_t finished;         // an op whose rule has run
+  std::uint64_t listed;           // an op listed to be finished depth first
+  std::size_t reached_ops;        // how many ops were reached, the output aside
+  std::vector<Node*>& constants;  // every constant leaf met, once
 };
 
 // A count that does not fit pending_consumers: the node waits for the depth-first finish.
@@ -92,42 +92,52 @@ void reach(Node& input, BackwardWalk& walk) {
     input.grad = 0.0;
     input.requires_grad = true;  // settle_constants corrects it when constants were met
     input.pending_consumers = input.refs - 1 < uncounted ? static_cast<std::uint16_t>(input.refs - 1) : uncounted;
-    walk.reached_ops.push_back(&input);
+    ++walk.reached_ops;
   } else if (input.pending_consumers != uncounted) {
     --input.pending_consumers;
   }
 }
 
+// Lists `start`, an op held back, and every op below it not yet listed, inputs first: depth
+// first, as sort_topologically does. None of them has run. An op listed without having been
+// reached has its gradient zeroed; constants met are noted.
+void list_below(Node* start, BackwardWalk& walk, std::vector<Node*>& order, std::vector<Node*>& stack) {
+  start->visit = walk.listed;
+  stack.push_back(start);
+  while (!stack.empty()) {
+    Node* node = stack.back();
+    Node* unlisted_input = nullptr;
+    for (int k = 0; k < arity(node->op) && unlisted_input == nullptr; ++k) {
+      Node* input = node->inputs[k];
+      if (input->op == Op::leaf) {
+        note_if_constant(*input, walk);
+      } else if (input->visit != walk.listed && input->visit != walk.finished) {
+        unlisted_input = input;
+      }
+    }
+    if (unlisted_input != nullptr) {
+      if (unlisted_input->visit != walk.reached) {
+        unlisted_input->grad = 0.0;
+        unlisted_input->requires_grad = true;
+      }
+      unlisted_input->visit = walk.listed;
+      stack.push_back(unlisted_input);
+    } else {
+      order.push_back(node);
+      stack.pop_back();
+    }
+  }
+}
+
 // Lists, inputs first, the ops that references from outside the graph held back and every op
-// below them, none of which has run: depth first from each, as sort_topologically does. An op
-// listed without having been reached has its gradient zeroed; constants met are noted.
-void list_held_back(BackwardWalk& walk, std::vector<Node*>& order, std::vector<Node*>& stack) {
-  for (Node* start : walk.reached_ops) {
-    if (start->visit != walk.reached) continue;  // it ran, or is listed already
-    start->visit = walk.listed;
-    stack.push_back(start);
-    while (!stack.empty()) {
-      Node* node = stack.back();
-      Node* unlisted_input = nullptr;
-      for (int k = 0; k < arity(node->op) && unlisted_input == nullptr; ++k) {
-        Node* input = node->inputs[k];
-        if (input->op == Op::leaf) {
-          note_if_constant(*input, walk);
-        } else if (input->visit != walk.listed && input->visit != walk.finished) {
-          unlisted_input = input;
-        }
-      }
-      if (unlisted_input != nullptr) {
-        if (unlisted_input->visit != walk.reached) {
-          unlisted_input->grad = 0.0;
-          unlisted_input->requires_grad = true;
-        }
-        unlisted_input->visit = walk.listed;
-        stack.push_back(unlisted_input);
-      } else {
-        order.push_back(node);
-        stack.pop_back();
-      }
+// below them. The held-back ops are the inputs of those that ran (`ran`) that were reached but
+// did not run.
+void list_held_back(const std::vector<Node*>& ran, BackwardWalk& walk, std::vector<Node*>& order,
+                    std::vector<Node*>& stack) {
+  for (const Node* done : ran) {
+    for (int j = 0; j < arity(done->op); ++j) {
+      Node* start = done->inputs[j];
+      if (start->op != Op::leaf && start->visit == walk.reached) list_below(start, walk, order, stack);
     }
   }
 }
@@ -182,12 +192,11 @@ void Value::backward() const {
   }
   // Lists kept between calls: a training loop walks graphs of the same size every step, and
   // fresh multi-megabyte vectors would cost page faults each time.
-  thread_local std::vector<Node*> ran, reached_ops, constants, held_back, stack;
+  thread_local std::vector<Node*> ran, constants, held_back, stack;
   ran.clear();
-  reached_ops.clear();
   constants.clear();
   const std::uint64_t first = new_walk_numbers(3);
-  BackwardWalk walk{first, first + 1, first + 2, reached_ops, constants};
+  BackwardWalk walk{first, first + 1, first + 2, 0, constants};
 
   // Counting down from the output. `ran` is the queue: the ops whose rule has run, then those
   // ready to run theirs.
@@ -210,9 +219,9 @@ void Value::backward() const {
   }
 
   // What references from outside the graph held back, depth first.
-  if (reached_ops.size() + 1 != ran.size()) {
+  if (walk.reached_ops + 1 != ran.size()) {
     held_back.clear();
-    list_held_back(walk, held_back, stack);
+    list_held_back(ran, walk, held_back, stack);
     for (auto it = held_back.rbegin(); it != held_back.rend(); ++it) {
       detail::backward_step(**it);
       ran.push_back(*it);
