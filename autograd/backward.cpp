@@ -102,6 +102,7 @@ void reach(Node& input, BackwardWalk& walk) {
 // first, as sort_topologically does. None of them has run. An op listed without having been
 // reached has its gradient zeroed; constants met are noted.
 void list_below(Node* start, BackwardWalk& walk, std::vector<Node*>& order, std::vector<Node*>& stack) {
+  stack.clear();  // what an earlier call left if it ran out of memory
   start->visit = walk.listed;
   stack.push_back(start);
   while (!stack.empty()) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <string>
@@ -79,7 +81,11 @@ struct PoolRegistry {
   std::mutex mutex;
   std::vector<Slot*> chunks;
   std::vector<MagazineChain> spare_batches;
-  std::vector<FreeSlots*> thread_slots;  // every thread's, kept reachable after the thread ends
+  MagazineChain loose;                // slots freed by a thread without free slots of its own, one magazine each
+  std::vector<FreeSlots*> all_slots;  // every thread's free slots ever made
+  // Those of ended threads, emptied, for new threads. Its capacity is kept at least that of
+  // all_slots, so that retiring a thread's never allocates.
+  std::vector<FreeSlots*> retired_slots;
 };
 
 PoolRegistry& registry() {
@@ -88,8 +94,11 @@ PoolRegistry& registry() {
 }
 
 // This thread's free slots. A plain pointer (no destructor), so frees during static destruction
-// still find them; they are never deleted.
+// still find them; they are never deleted, and are handed to a new thread when this one ends.
 thread_local FreeSlots* this_thread_slots = nullptr;
+// Whether this thread has handed its slots over, ending: a node it frees after that (a
+// thread_local Value destroyed late) goes to the shared loose slots.
+thread_local bool slots_handed_over = false;
 
 void give_to_spares(MagazineChain batch) {
   if (batch.slots == 0) return;
@@ -125,7 +134,7 @@ void pack(FreeSlots& free, std::size_t from) {
 void unpack(FreeSlots& free) {
   Magazine* taken[unpacked_at_once / 8];
   std::size_t count = 0, slots = 0;
-  while (free.packed.head != nullptr && slots + 8 <= unpacked_at_once) {
+  while (free.packed.head != nullptr && count < std::size(taken) && slots + 8 <= unpacked_at_once) {
     Magazine* magazine = free.packed.head;
     free.packed.head = magazine->next;
     if (free.packed.head != nullptr) __builtin_prefetch(free.packed.head);
@@ -141,33 +150,61 @@ void unpack(FreeSlots& free) {
   }
 }
 
-// Hands the thread's slots to the spare list when the thread ends.
+// Hands the thread's slots to the spare list, and its emptied array to the next new thread,
+// when the thread ends.
 struct ReturnSlotsAtThreadExit {
   ~ReturnSlotsAtThreadExit() {
-    if (this_thread_slots == nullptr) return;
-    FreeSlots& free = *this_thread_slots;
-    pack(free, 0);
-    try {
-      give_to_spares(free.packed);
-    } catch (const std::bad_alloc&) {  // no memory for the spare list's entry: the slots stay here
-      return;
+    FreeSlots* free = this_thread_slots;
+    if (free == nullptr) return;
+    pack(*free, 0);
+    PoolRegistry& reg = registry();
+    std::lock_guard<std::mutex> lock(reg.mutex);
+    if (free->packed.slots != 0) {
+      try {
+        reg.spare_batches.push_back(free->packed);
+      } catch (const std::bad_alloc&) {  // no memory for the spare list's entry: the slots stay here
+        return;
+      }
     }
-    free.packed = MagazineChain{};
+    free->packed = MagazineChain{};
+    reg.retired_slots.push_back(free);  // within its reserved capacity: cannot throw
+    this_thread_slots = nullptr;
+    slots_handed_over = true;
   }
 };
 thread_local ReturnSlotsAtThreadExit return_slots_at_thread_exit;
 
-// Makes this thread's slots; kept out of line so that the fast path below stays small.
+// Gives this thread free slots of its own: an ended thread's, else new ones. Kept out of line
+// so that the fast paths below stay small.
 [[gnu::noinline]] FreeSlots& make_thread_slots() {
   (void)&return_slots_at_thread_exit;  // constructs it, so that it runs at thread exit
-  this_thread_slots = new FreeSlots;
   PoolRegistry& reg = registry();
   std::lock_guard<std::mutex> lock(reg.mutex);
-  reg.thread_slots.push_back(this_thread_slots);
+  if (!reg.retired_slots.empty()) {
+    this_thread_slots = reg.retired_slots.back();
+    reg.retired_slots.pop_back();
+    return *this_thread_slots;
+  }
+  std::unique_ptr<FreeSlots> made(new FreeSlots);  // not value-initialised: pages are touched as used
+  reg.retired_slots.reserve(reg.all_slots.size() + 1);
+  reg.all_slots.push_back(made.get());
+  this_thread_slots = made.release();
   return *this_thread_slots;
 }
 
 inline FreeSlots& free_slots() { return this_thread_slots != nullptr ? *this_thread_slots : make_thread_slots(); }
+
+// Adds one slot to the shared loose slots, as a magazine holding no others: for a thread that
+// has no free slots of its own and cannot have them. Allocates nothing.
+void free_loose(Slot* slot) {
+  Magazine& magazine = slot->magazine;
+  for (Slot*& held : magazine.slots) held = nullptr;
+  PoolRegistry& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  magazine.next = reg.loose.head;
+  reg.loose.head = &magazine;
+  ++reg.loose.slots;
+}
 
 // Puts a new chunk's slots in the empty array, to be taken from the chunk's start.
 void add_chunk(FreeSlots& free, PoolRegistry& reg) {
@@ -187,12 +224,16 @@ void add_chunk(FreeSlots& free, PoolRegistry& reg) {
   if (free.packed.head == nullptr) {
     PoolRegistry& reg = registry();
     std::lock_guard<std::mutex> lock(reg.mutex);
-    if (reg.spare_batches.empty()) {
+    if (!reg.spare_batches.empty()) {
+      free.packed = reg.spare_batches.back();
+      reg.spare_batches.pop_back();
+    } else if (reg.loose.head != nullptr) {
+      free.packed = reg.loose;
+      reg.loose = MagazineChain{};
+    } else {
       add_chunk(free, reg);
       return;
     }
-    free.packed = reg.spare_batches.back();
-    reg.spare_batches.pop_back();
   }
   unpack(free);
 }
@@ -222,8 +263,24 @@ bool shed_a_batch(FreeSlots& free) {
 
 static_assert(std::is_trivially_destructible_v<Node>, "free_node does not run destructors");
 
+// This thread's free slots for a node it frees, or nullptr when it has none and can have none:
+// it has ended, or there is no memory for them (freeing must not throw).
+FreeSlots* free_slots_for_freeing() noexcept {
+  if (this_thread_slots != nullptr || slots_handed_over) return this_thread_slots;
+  try {
+    return &make_thread_slots();
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+
 void free_node(Node* node) {
-  FreeSlots& free = free_slots();
+  FreeSlots* free_or_none = free_slots_for_freeing();
+  if (free_or_none == nullptr) {
+    free_loose(reinterpret_cast<Slot*>(node));
+    return;
+  }
+  FreeSlots& free = *free_or_none;
   if (free.loaded_count == loaded_capacity) {
     pack(free, loaded_capacity / 2);
     while (free.size() > max_slots_per_thread && free.packed.head != nullptr) {
@@ -289,6 +346,12 @@ std::size_t allocated_slots() {
   PoolRegistry& reg = registry();
   std::lock_guard<std::mutex> lock(reg.mutex);
   return reg.chunks.size() * slots_per_chunk;
+}
+
+std::size_t free_slot_arrays() {
+  PoolRegistry& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  return reg.all_slots.size();
 }
 
 const char* intern_label(std::string_view label) {

@@ -20,8 +20,11 @@
 //   exactly d(this)/d(node) of that call (no stale sums from an earlier pass).
 // - A node used several times (a*a, a+a, diamonds) receives the sum of all contributions.
 // - A constant (a leaf made with set_requires_grad(false), such as an input) gets no gradient:
-//   its grad stays 0, and so does that of every node made from constants alone; backward()
-//   skips their rules. Throws std::invalid_argument if the output itself is such a node.
+//   its grad stays 0, and so does that of every node made from constants alone. Which leaves
+//   are constants is read when backward() runs. Throws std::invalid_argument if the output
+//   itself is such a node.
+// - If backward() throws std::bad_alloc, the leaves may hold part of its contributions: call
+//   zero_grad() before trying again.
 //
 // Domain errors follow the C math library rather than throwing: log(0) = -inf,
 // log(x < 0) = NaN, pow(x < 0, non-integer) = NaN, x / 0 = +-inf, and the gradients of such

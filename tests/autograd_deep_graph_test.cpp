@@ -89,6 +89,26 @@ BOOST_AUTO_TEST_CASE(graphs_built_on_other_threads_reuse_freed_memory) {
   BOOST_TEST(growth <= 20 * 4096u, "slots grew by " << growth << " over 20 rounds of 300,000 nodes");
 }
 
+BOOST_AUTO_TEST_CASE(ended_threads_hand_on_their_slots_even_those_freed_last) {
+  // Each thread keeps 100,000 values in a thread_local made before its first node, so they are
+  // freed after the thread has handed its slots over; and each thread's array of free-slot
+  // addresses goes on to the next thread. Neither slots nor arrays may pile up.
+  auto run_a_thread = [] {
+    std::thread([] {
+      thread_local std::vector<Value> kept;
+      kept.reserve(100'000);
+      for (int i = 0; i < 100'000; ++i) kept.emplace_back(1.0);
+    }).join();
+  };
+  for (int round = 0; round < 3; ++round) run_a_thread();
+  const std::size_t slots_before = autograd::detail::allocated_slots();
+  const std::size_t arrays_before = autograd::detail::free_slot_arrays();
+  for (int round = 0; round < 20; ++round) run_a_thread();
+  const std::size_t slot_growth = autograd::detail::allocated_slots() - slots_before;
+  BOOST_TEST(slot_growth <= 2 * 4096u, "slots grew by " << slot_growth << " over 20 threads of 100,000 nodes");
+  BOOST_TEST(autograd::detail::free_slot_arrays() - arrays_before <= 1u);
+}
+
 // A 784-16-10 tanh network's squared error summed over 250 images: ~6.6 million nodes, a sum
 // chain thousands deep per neuron. (Python micrograd stops with RecursionError on this.)
 BOOST_AUTO_TEST_CASE(mlp_784_16_10_loss_over_250_images) {
