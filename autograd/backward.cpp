@@ -35,28 +35,39 @@ std::uint64_t new_walk_numbers(std::uint64_t count) {
   return walk_counter.fetch_add(count, std::memory_order_relaxed) + 1;
 }
 
-// Appends every node reachable from `root` to `order`, inputs before the nodes that use them:
-// a depth-first post-order with an explicit stack (`stack` is scratch space). Each node is
-// marked with this walk's number when first reached, so shared nodes are listed once and no
-// set is needed.
-void sort_topologically(Node* root, std::vector<Node*>& order, std::vector<Node*>& stack) {
-  const std::uint64_t walk = new_walk_numbers(1);
-  root->visit = walk;
-  stack.push_back(root);
+// Appends `start`, and the nodes below it that `enter` admits, to `order`, inputs before the
+// nodes that use them: a depth-first post-order with an explicit stack (`stack` is scratch
+// space). `enter(input)` is asked about the inputs of each node on the stack; it marks an input
+// it admits, so that it says no when asked again and each node is listed once.
+template <class Enter>
+void list_depth_first(Node* start, std::vector<Node*>& order, std::vector<Node*>& stack, Enter&& enter) {
+  stack.clear();  // what an earlier call left if it ran out of memory
+  stack.push_back(start);
   while (!stack.empty()) {
     Node* node = stack.back();
-    Node* unvisited_input = nullptr;
-    for (int i = 0; i < arity(node->op) && unvisited_input == nullptr; ++i) {
-      if (node->inputs[i]->visit != walk) unvisited_input = node->inputs[i];
+    Node* entered_input = nullptr;
+    for (int k = 0; k < arity(node->op) && entered_input == nullptr; ++k) {
+      if (enter(*node->inputs[k])) entered_input = node->inputs[k];
     }
-    if (unvisited_input != nullptr) {
-      unvisited_input->visit = walk;
-      stack.push_back(unvisited_input);
+    if (entered_input != nullptr) {
+      stack.push_back(entered_input);
     } else {  // every input is listed: list this node
       order.push_back(node);
       stack.pop_back();
     }
   }
+}
+
+// Appends every node reachable from `root` to `order`, inputs first. Each node is marked with
+// this walk's number when first reached, so shared nodes are listed once and no set is needed.
+void sort_topologically(Node* root, std::vector<Node*>& order, std::vector<Node*>& stack) {
+  const std::uint64_t walk = new_walk_numbers(1);
+  root->visit = walk;
+  list_depth_first(root, order, stack, [walk](Node& input) {
+    if (input.visit == walk) return false;
+    input.visit = walk;
+    return true;
+  });
 }
 
 // What one backward() call has done to each node, as marks in `visit`, and what it has met.
@@ -98,36 +109,24 @@ void reach(Node& input, BackwardWalk& walk) {
   }
 }
 
-// Lists `start`, an op held back, and every op below it not yet listed, inputs first: depth
-// first, as sort_topologically does. None of them has run. An op listed without having been
-// reached has its gradient zeroed; constants met are noted.
+// Lists `start`, an op held back, and every op below it not yet listed, inputs first. None of
+// them has run. An op listed without having been reached has its gradient zeroed; constants met
+// are noted.
 void list_below(Node* start, BackwardWalk& walk, std::vector<Node*>& order, std::vector<Node*>& stack) {
-  stack.clear();  // what an earlier call left if it ran out of memory
   start->visit = walk.listed;
-  stack.push_back(start);
-  while (!stack.empty()) {
-    Node* node = stack.back();
-    Node* unlisted_input = nullptr;
-    for (int k = 0; k < arity(node->op) && unlisted_input == nullptr; ++k) {
-      Node* input = node->inputs[k];
-      if (input->op == Op::leaf) {
-        note_if_constant(*input, walk);
-      } else if (input->visit != walk.listed && input->visit != walk.finished) {
-        unlisted_input = input;
-      }
+  list_depth_first(start, order, stack, [&walk](Node& input) {
+    if (input.op == Op::leaf) {
+      note_if_constant(input, walk);
+      return false;
     }
-    if (unlisted_input != nullptr) {
-      if (unlisted_input->visit != walk.reached) {
-        unlisted_input->grad = 0.0;
-        unlisted_input->requires_grad = true;
-      }
-      unlisted_input->visit = walk.listed;
-      stack.push_back(unlisted_input);
-    } else {
-      order.push_back(node);
-      stack.pop_back();
+    if (input.visit == walk.listed || input.visit == walk.finished) return false;
+    if (input.visit != walk.reached) {
+      input.grad = 0.0;
+      input.requires_grad = true;
     }
-  }
+    input.visit = walk.listed;
+    return true;
+  });
 }
 
 // Lists, inputs first, the ops that references from outside the graph held back and every op

@@ -1,9 +1,9 @@
 #include "autograd/node_pool.hpp"
 
+#include <pthread.h>
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -56,9 +56,10 @@ constexpr std::size_t max_slots_per_thread = std::size_t{1} << 20;  // 64 MiB of
 // going through magazines, whose chain is one wait on memory per eight slots. The array is
 // 1 MiB of address space, of which a thread touches only as much as it fills.
 constexpr std::size_t loaded_capacity = std::size_t{1} << 17;
-constexpr std::size_t unpacked_at_once = 512;  // slots taken from magazines when the array is empty
-constexpr std::size_t fetch_distance = 8;      // allocations ahead whose memory is asked for
+constexpr std::size_t magazines_unpacked_at_once = 64;  // into the empty array: up to 512 slots
+constexpr std::size_t fetch_distance = 8;               // allocations ahead whose memory is asked for
 static_assert(loaded_capacity >= slots_per_chunk, "a new chunk goes straight into the array");
+static_assert(loaded_capacity >= 8 * magazines_unpacked_at_once, "unpacked magazines fit the empty array");
 
 // Free slots packed into a chain of magazines; `slots` counts the magazines themselves too.
 struct MagazineChain {
@@ -96,8 +97,8 @@ PoolRegistry& registry() {
 // This thread's free slots. A plain pointer (no destructor), so frees during static destruction
 // still find them; they are never deleted, and are handed to a new thread when this one ends.
 thread_local FreeSlots* this_thread_slots = nullptr;
-// Whether this thread has handed its slots over, ending: a node it frees after that (a
-// thread_local Value destroyed late) goes to the shared loose slots.
+// Whether this thread has handed its slots over, ending: a node it frees after that goes to
+// the shared loose slots.
 thread_local bool slots_handed_over = false;
 
 void give_to_spares(MagazineChain batch) {
@@ -128,13 +129,13 @@ void pack(FreeSlots& free, std::size_t from) {
   free.loaded_count = from;
 }
 
-// Unpacks up to unpacked_at_once slots from magazines into the empty array. The first magazine
+// Unpacks up to magazines_unpacked_at_once magazines into the empty array. The first magazine
 // holds the slots freed last; it goes on top, so that slots are taken in the reverse order of
 // their freeing, as if the array had never overflowed.
 void unpack(FreeSlots& free) {
-  Magazine* taken[unpacked_at_once / 8];
+  Magazine* taken[magazines_unpacked_at_once];
   std::size_t count = 0, slots = 0;
-  while (free.packed.head != nullptr && count < std::size(taken) && slots + 8 <= unpacked_at_once) {
+  while (free.packed.head != nullptr && count < magazines_unpacked_at_once) {
     Magazine* magazine = free.packed.head;
     free.packed.head = magazine->next;
     if (free.packed.head != nullptr) __builtin_prefetch(free.packed.head);
@@ -151,44 +152,55 @@ void unpack(FreeSlots& free) {
 }
 
 // Hands the thread's slots to the spare list, and its emptied array to the next new thread,
-// when the thread ends.
-struct ReturnSlotsAtThreadExit {
-  ~ReturnSlotsAtThreadExit() {
-    FreeSlots* free = this_thread_slots;
-    if (free == nullptr) return;
-    pack(*free, 0);
-    PoolRegistry& reg = registry();
-    std::lock_guard<std::mutex> lock(reg.mutex);
-    if (free->packed.slots != 0) {
-      try {
-        reg.spare_batches.push_back(free->packed);
-      } catch (const std::bad_alloc&) {  // no memory for the spare list's entry: the slots stay here
-        return;
-      }
+// when the thread ends. It is a pthread key's destructor rather than a thread_local's: those
+// run after the thread's C++ thread_local destructors, so nodes those free are handed over
+// too, and setting the key allocates nothing, where registering a thread_local destructor
+// does -- and glibc ends the program when that fails, which a thread freeing a graph with
+// memory exhausted must not do.
+void return_slots_at_thread_exit(void* slots) {
+  auto* free = static_cast<FreeSlots*>(slots);
+  pack(*free, 0);
+  PoolRegistry& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  if (free->packed.slots != 0) {
+    try {
+      reg.spare_batches.push_back(free->packed);
+    } catch (const std::bad_alloc&) {  // no memory for the spare list's entry: the slots stay here
+      return;
     }
-    free->packed = MagazineChain{};
-    reg.retired_slots.push_back(free);  // within its reserved capacity: cannot throw
-    this_thread_slots = nullptr;
-    slots_handed_over = true;
   }
-};
-thread_local ReturnSlotsAtThreadExit return_slots_at_thread_exit;
+  free->packed = MagazineChain{};
+  reg.retired_slots.push_back(free);  // within its reserved capacity: cannot throw
+  this_thread_slots = nullptr;
+  slots_handed_over = true;
+}
+
+// The key whose destructor hands a thread's slots over. Made once, never deleted.
+pthread_key_t thread_exit_key() {
+  static const pthread_key_t key = [] {
+    pthread_key_t made{};
+    if (pthread_key_create(&made, return_slots_at_thread_exit) != 0) throw std::bad_alloc();
+    return made;
+  }();
+  return key;
+}
 
 // Gives this thread free slots of its own: an ended thread's, else new ones. Kept out of line
 // so that the fast paths below stay small.
 [[gnu::noinline]] FreeSlots& make_thread_slots() {
-  (void)&return_slots_at_thread_exit;  // constructs it, so that it runs at thread exit
+  const pthread_key_t key = thread_exit_key();
   PoolRegistry& reg = registry();
   std::lock_guard<std::mutex> lock(reg.mutex);
-  if (!reg.retired_slots.empty()) {
-    this_thread_slots = reg.retired_slots.back();
-    reg.retired_slots.pop_back();
-    return *this_thread_slots;
+  if (reg.retired_slots.empty()) {
+    std::unique_ptr<FreeSlots> made(new FreeSlots);  // not value-initialised: pages are touched as used
+    reg.retired_slots.reserve(reg.all_slots.size() + 1);
+    reg.all_slots.push_back(made.get());
+    reg.retired_slots.push_back(made.release());  // within the capacity just reserved; taken below
   }
-  std::unique_ptr<FreeSlots> made(new FreeSlots);  // not value-initialised: pages are touched as used
-  reg.retired_slots.reserve(reg.all_slots.size() + 1);
-  reg.all_slots.push_back(made.get());
-  this_thread_slots = made.release();
+  // The thread keeps its first keys' values in itself: setting one allocates nothing.
+  if (pthread_setspecific(key, reg.retired_slots.back()) != 0) throw std::bad_alloc();
+  this_thread_slots = reg.retired_slots.back();
+  reg.retired_slots.pop_back();
   return *this_thread_slots;
 }
 

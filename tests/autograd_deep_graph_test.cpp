@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <cstddef>
@@ -183,6 +184,71 @@ constexpr bool memory_limit_possible = false;
 constexpr bool memory_limit_possible = true;
 #endif
 
+// Limits this process's address space to what it uses now plus `extra` bytes.
+void limit_address_space_to_current_plus(std::size_t extra) {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_AS, &limit);
+  std::size_t in_use = 0;
+  if (FILE* status = std::fopen("/proc/self/statm", "r")) {
+    unsigned long pages = 0;
+    if (std::fscanf(status, "%lu", &pages) == 1) in_use = pages * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    std::fclose(status);
+  }
+  limit.rlim_cur = in_use + extra;
+  ::setrlimit(RLIMIT_AS, &limit);
+}
+
+// Runs `child` in a forked process and returns how it ended: its exit code, or -signal.
+template <class Child>
+int run_in_child(Child&& child) {
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1000;
+  if (pid == 0) ::_exit(child());
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+BOOST_AUTO_TEST_CASE(a_thread_with_no_memory_for_free_slots_of_its_own_still_frees_a_graph) {
+  if (!memory_limit_possible) {
+    BOOST_TEST_MESSAGE("skipped: a memory limit cannot be set under the sanitizers");
+    return;
+  }
+  // A thread frees a graph it did not build, so it needs free slots of its own, and there is no
+  // memory for them: the nodes must go to the shared loose slots, not end the program (freeing
+  // runs in destructors and cannot throw). In a child process, with threads first taking every
+  // ended thread's array, so that the freeing thread would need a new one.
+  const int ended = run_in_child([] {
+    std::atomic<bool> finish{false};
+    std::atomic<int> holding{0};
+    std::vector<std::thread> holders;
+    const std::size_t arrays_before = autograd::detail::free_slot_arrays();
+    while (autograd::detail::free_slot_arrays() == arrays_before) {
+      holders.emplace_back([&] {
+        const Value held(1.0);  // takes an array: an ended thread's while there is one
+        ++holding;
+        while (!finish) std::this_thread::yield();
+      });
+      while (holding < static_cast<int>(holders.size())) std::this_thread::yield();
+    }
+    Value graph(0.5);
+    for (int i = 0; i < 1000; ++i) graph = graph * 1.0 + 0.0;
+    std::atomic<bool> go{false};
+    std::thread freeing([&go, doomed = std::move(graph)]() mutable {
+      while (!go) std::this_thread::yield();
+      const Value last = std::move(doomed);  // freed at the end of this scope: needs free slots here
+    });
+    const std::size_t arrays = autograd::detail::free_slot_arrays();
+    limit_address_space_to_current_plus(0);
+    go = true;
+    freeing.join();
+    finish = true;
+    for (std::thread& holder : holders) holder.join();
+    return autograd::detail::free_slot_arrays() == arrays ? 42 : 43;  // 43: the limit let it have some
+  });
+  BOOST_TEST(ended == 42, "the child ended with " << ended << " (negative: by that signal)");
+}
+
 BOOST_AUTO_TEST_CASE(running_out_of_memory_mid_graph_throws_bad_alloc_and_frees_the_graph) {
   if (!memory_limit_possible) {
     BOOST_TEST_MESSAGE("skipped: a memory limit cannot be set under the sanitizers");
@@ -195,16 +261,7 @@ BOOST_AUTO_TEST_CASE(running_out_of_memory_mid_graph_throws_bad_alloc_and_frees_
   const pid_t child = ::fork();
   BOOST_REQUIRE(child >= 0);
   if (child == 0) {
-    rlimit limit{};
-    ::getrlimit(RLIMIT_AS, &limit);
-    std::size_t in_use = 0;
-    if (FILE* status = std::fopen("/proc/self/statm", "r")) {
-      unsigned long pages = 0;
-      if (std::fscanf(status, "%lu", &pages) == 1) in_use = pages * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-      std::fclose(status);
-    }
-    limit.rlim_cur = in_use + (std::size_t{256} << 20);
-    ::setrlimit(RLIMIT_AS, &limit);
+    limit_address_space_to_current_plus(std::size_t{256} << 20);
     try {
       Value total(0.0);
       for (long i = 0;; ++i) total = total + Value(0.5) * Value(static_cast<double>(i % 7));
