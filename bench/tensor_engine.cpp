@@ -1,15 +1,18 @@
 // Speed of the tensor engine's kernels:
 // 1. matmul forward + backward (three products: Y = X@W, dX = dY@W^T, dW = X^T@dY) through the
 //    engine, against the same three bare cblas_sgemm calls into preallocated buffers;
-// 2. element-wise tanh forward throughput, engine kernel against a plain std::tanh loop.
+// 2. the same with a constant X mostly of one value (a batch of digits), which the engine splits
+//    around it, against the two bare products (forward and W's gradient) on the whole of X;
+// 3. element-wise tanh forward throughput, engine kernel against a plain std::tanh loop.
 //
-//   build/bin/bench_tensor_engine [--quick]
+//   build/bin/bench_tensor_engine [--quick] [--only matmul|background|tanh]
 
 #include <cblas.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "nn/random.hpp"
@@ -61,6 +64,34 @@ void bench_matmul(Shape s, int threads, int runs) {
               bare.median_seconds * 1e3, bare.median_seconds / engine.median_seconds);
 }
 
+// Y = X @ W and backward, X a constant (a batch of inputs) on a background of -0.42 with a
+// fraction `foreground` of other entries at random places, against the two bare cblas_sgemm
+// calls the product and W's gradient take on the whole of X. At most half the entries on the
+// background, the engine splits X around it (tensor/background_split.hpp).
+void bench_background(Shape s, double foreground, int threads, int runs) {
+  nn::Rng rng(11);
+  tensor::set_num_threads(threads);
+  xt::xtensor<float, 2> x = xt::xtensor<float, 2>::from_shape({std::size_t(s.m), std::size_t(s.k)});
+  for (float& v : x) v = rng.uniform(0, 1) < foreground ? static_cast<float>(rng.uniform(0, 3)) : -0.42f;
+  x(0, 0) = -0.42f;
+  std::vector<float> w(s.k * s.n), y(s.m * s.n), dy(s.m * s.n, 1.0f), dw(s.k * s.n);
+  for (float& v : w) v = static_cast<float>(rng.uniform(-1, 1));
+  const bench::Timing bare = bench::time_runs(
+      [&] {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.m, s.n, s.k, 1, x.data(), s.k, w.data(), s.n, 0,
+                    y.data(), s.n);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s.k, s.n, s.m, 1, x.data(), s.k, dy.data(), s.n, 1,
+                    dw.data(), s.n);
+      },
+      3, runs);
+
+  Tensor<float> X(x), W(random_array(s.k, s.n, rng));
+  X.set_requires_grad(false);
+  const bench::Timing engine = bench::time_runs([&] { sum(matmul(X, W)).backward(); }, 3, runs);
+  std::printf("%4dx%-4d @ %4dx%-4d %10.2f %8d %12.3f %12.3f %8.2f\n", s.m, s.k, s.k, s.n, foreground, threads,
+              engine.median_seconds * 1e3, bare.median_seconds * 1e3, bare.median_seconds / engine.median_seconds);
+}
+
 void bench_tanh(std::size_t rows, std::size_t cols, int threads, int runs) {
   nn::Rng rng(9);
   tensor::set_num_threads(threads);
@@ -82,21 +113,44 @@ void bench_tanh(std::size_t rows, std::size_t cols, int threads, int runs) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
-  const int runs = quick ? 5 : 41;
-  std::printf("tensor engine, float32, median of %d runs after 3 warm-up runs\n\n", runs);
-
-  std::printf("matmul forward + backward (3 gemms)\n");
-  std::printf("%-21s %8s %12s %12s %12s %12s %8s\n", "shape", "threads", "engine GF/s", "bare GF/s", "engine ms",
-              "bare ms", "ratio");
-  // The layers of MNIST workloads A (784-128-10, batch 64) and B (784-800-10, batch 128).
-  for (Shape s : {Shape{64, 784, 128}, Shape{64, 128, 10}, Shape{128, 784, 800}, Shape{128, 800, 10}}) {
-    for (int threads : {1, 2}) bench_matmul(s, threads, runs);
+  bool quick = false;
+  std::string only;  // a section's name, or empty for every section
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) {
+      quick = true;
+    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      only = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: bench_tensor_engine [--quick] [--only matmul|background|tanh]\n");
+      return 2;
+    }
   }
+  const auto wanted = [&](const char* section) { return only.empty() || only == section; };
+  const int runs = quick ? 5 : 41;
+  std::printf("tensor engine, float32, median of %d runs after 3 warm-up runs\n", runs);
 
-  std::printf("\nelement-wise tanh (forward)\n");
-  std::printf("%-13s %8s %16s %16s %8s\n", "shape", "threads", "engine Melem/s", "std::tanh Melem/s", "speedup");
-  for (int threads : {1, 2}) bench_tanh(128, 800, threads, runs);
-  for (int threads : {1, 2}) bench_tanh(1000, 1000, threads, runs);
+  if (wanted("matmul")) {
+    std::printf("\nmatmul forward + backward (3 gemms)\n");
+    std::printf("%-21s %8s %12s %12s %12s %12s %8s\n", "shape", "threads", "engine GF/s", "bare GF/s", "engine ms",
+                "bare ms", "ratio");
+    // The layers of MNIST workloads A (784-128-10, batch 64) and B (784-800-10, batch 128).
+    for (Shape s : {Shape{64, 784, 128}, Shape{64, 128, 10}, Shape{128, 784, 800}, Shape{128, 800, 10}}) {
+      for (int threads : {1, 2}) bench_matmul(s, threads, runs);
+    }
+  }
+  if (wanted("background")) {
+    std::printf("\nmatmul forward + backward, constant X on a background (2 gemms bare)\n");
+    std::printf("%-21s %10s %8s %12s %12s %8s\n", "shape", "foreground", "threads", "engine ms", "bare ms", "ratio");
+    for (Shape s : {Shape{64, 784, 128}, Shape{64, 784, 256}, Shape{128, 784, 800}}) {
+      for (double foreground : {0.1, 0.2, 0.3, 0.4, 0.5}) bench_background(s, foreground, 1, runs);
+    }
+    for (double foreground : {0.2, 0.4}) bench_background(Shape{64, 784, 128}, foreground, 2, runs);
+  }
+  if (wanted("tanh")) {
+    std::printf("\nelement-wise tanh (forward)\n");
+    std::printf("%-13s %8s %16s %16s %8s\n", "shape", "threads", "engine Melem/s", "std::tanh Melem/s", "speedup");
+    for (int threads : {1, 2}) bench_tanh(128, 800, threads, runs);
+    for (int threads : {1, 2}) bench_tanh(1000, 1000, threads, runs);
+  }
   return 0;
 }

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <xtensor/xtensor.hpp>
 
+#include "tensor/background_split.hpp"
+
 namespace tensor::kernels {
 
 template <class T>
@@ -24,5 +26,20 @@ T total_sum(const Array<T>& a);
 // c must already have the result's shape. No transposed copy is ever made.
 template <class T>
 void gemm(bool transpose_a, bool transpose_b, T alpha, const Array<T>& a, const Array<T>& b, T beta, Array<T>& c);
+
+// a split around its first entry when that entry is finite and at most a fraction
+// `max_foreground` of a's entries differ from it; else an empty split, found as soon as the
+// count passes that fraction.
+template <class T>
+BackgroundSplit<T> split_around_background(const Array<T>& a, double max_foreground);
+
+// c = a @ b from a's split; c must already have the result's shape and is overwritten.
+template <class T>
+void background_product(const BackgroundSplit<T>& a, const Array<T>& b, Array<T>& c);
+
+// c = alpha * a^T @ d + beta * c from a's split, for beta 0 (c overwritten) or 1: gemm(true,
+// false, ...) with a split left operand.
+template <class T>
+void background_transposed_product(T alpha, const BackgroundSplit<T>& a, const Array<T>& d, T beta, Array<T>& c);
 
 }  // namespace tensor::kernels

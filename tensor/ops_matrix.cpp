@@ -16,6 +16,11 @@ static void transpose_backward(Node<T>& out);
 template <class T>
 static void reduction_backward(Node<T>& out);
 
+// A constant left operand (a batch of inputs) is split around its background when at most this
+// fraction of its entries differ from it: a product with the split then does less work than
+// gemm with the whole (bench_tensor_engine --only background measures the crossing).
+constexpr double max_foreground_for_split = 0.5;
+
 // out = a @ b: (m x k) @ (k x n) -> (m x n)
 template <class T>
 Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
@@ -30,13 +35,22 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
                  detail::shape_of(a) + " @ " + detail::shape_of(b) + ": a dimension exceeds BLAS's int range");
   }
   xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({a.rows(), b.cols()});
-  kernels::gemm(false, false, T(1), a.data(), b.data(), T(0), out);
-  return detail::make_result(Op::matmul, std::move(out), &matmul_backward<T>, a, b);
+  BackgroundSplit<T> split;
+  if (!a.requires_grad()) split = kernels::split_around_background(a.data(), max_foreground_for_split);
+  if (split.empty()) {
+    kernels::gemm(false, false, T(1), a.data(), b.data(), T(0), out);
+  } else {
+    kernels::background_product(split, b.data(), out);
+  }
+  Tensor<T> result = detail::make_result(Op::matmul, std::move(out), &matmul_backward<T>, a, b);
+  result.node()->left_split = std::move(split);
+  return result;
 }
 // dA += dOut @ B^T (m x n)(n x k);  dB += A^T @ dOut (k x m)(m x n). The transposes are gemm
 // flags on the stored arrays, and beta = 1 accumulates straight into the gradients -- or beta = 0
 // overwrites one that backward() left unzeroed because this product is its only writer. A
-// constant operand (a batch of inputs) gets no product at all.
+// constant operand (a batch of inputs) gets no product at all. When the forward product split
+// A around its background, dB is computed from that split (tensor/background_split.hpp).
 //
 // A leaf B armed with a descent step (Tensor::fold_descent_into_backward) whose gradient this
 // product alone writes takes the step instead: B -= rate * A^T @ dOut, one gemm into B's data.
@@ -51,13 +65,21 @@ static void matmul_backward(Node<T>& out) {
     a.grad_overwrite = false;
   }
   if (!b.requires_grad) return;
+  // alpha * A^T @ dOut + beta * into, from A's split when the forward product used one
+  auto add_product = [&](T alpha, T beta, typename Node<T>::Array& into) {
+    if (out.left_split.empty()) {
+      kernels::gemm(true, false, alpha, a.data, out.grad, beta, into);
+    } else {
+      kernels::background_transposed_product(alpha, out.left_split, out.grad, beta, into);
+    }
+  };
   if (b.grad_overwrite && b.descent_rate != T(0)) {
-    kernels::gemm(true, false, -b.descent_rate, a.data, out.grad, T(1), b.data);
+    add_product(-b.descent_rate, T(1), b.data);
     b.descended = true;
     b.spare_grad = std::move(b.grad);  // the buffer backward() handed out, unused, kept for later
     b.grad = typename Node<T>::Array();
   } else {
-    kernels::gemm(true, false, T(1), a.data, out.grad, b.grad_overwrite ? T(0) : T(1), b.grad);
+    add_product(T(1), b.grad_overwrite ? T(0) : T(1), b.grad);
   }
   b.grad_overwrite = false;
 }

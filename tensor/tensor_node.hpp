@@ -9,6 +9,8 @@
 #include <vector>
 #include <xtensor/xtensor.hpp>
 
+#include "tensor/background_split.hpp"
+
 namespace tensor {
 
 // The operation that produced a node; `leaf` marks tensors made by the user.
@@ -88,6 +90,10 @@ struct Node {
   std::string label;                 // optional name, e.g. "W1"
   std::uint64_t visit = 0;           // number of the last graph walk that reached this node
   Array spare_grad;                  // the buffer of a gradient dropped by zero_grad(), for reuse
+  // matmul with a constant left operand mostly of one value (a batch of digits): that operand
+  // split around it, which the product and the right operand's gradient read instead of the
+  // whole (tensor/background_split.hpp). Empty when the product took the operands whole.
+  BackgroundSplit<T> left_split;
   // During backward() only: how many ops in the graph take this node as an operand, and whether
   // grad holds garbage that its one writer, a product, overwrites (gemm with beta = 0) instead
   // of the gradient being zeroed first and added to.

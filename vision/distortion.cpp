@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -61,9 +62,21 @@ std::vector<float> gaussian_taps(double sigma) {
   return taps;
 }
 
-// out[x] += weight * in[x] for x < count (a multiple of 8 here: whole vectors).
-void add_scaled(float* __restrict out, const float* __restrict in, float weight, std::size_t count) {
-  for (std::size_t x = 0; x < count; ++x) out[x] += weight * in[x];
+// out[x] = sum over k of taps[k] * in[k * stride + x], for x < count (a multiple of 8 here:
+// whole vectors), each sum taken in the order of k. Eight columns at a time, so that a sum
+// stays in a register through its taps instead of going through memory at every tap.
+void convolve(float* __restrict out, const float* __restrict in, std::size_t stride, const std::vector<float>& taps,
+              std::size_t count) {
+  using Eight = float __attribute__((vector_size(32)));  // GCC and Clang's vector type: one AVX register
+  for (std::size_t x0 = 0; x0 < count; x0 += 8) {
+    Eight sum = {};
+    for (std::size_t k = 0; k < taps.size(); ++k) {
+      Eight from;
+      std::memcpy(&from, in + k * stride + x0, sizeof from);
+      sum += taps[k] * from;
+    }
+    std::memcpy(out + x0, &sum, sizeof sum);
+  }
 }
 
 // A displacement field (rows x cols, row-major): uniform noise smoothed by the Gaussian down
@@ -79,13 +92,10 @@ void elastic_field(float* field, std::size_t rows, std::size_t cols, const std::
     for (std::size_t x = 0; x < cols; ++x) noise[(y + radius) * width + x] = uniforms.next();
   }
   for (std::size_t y = 0; y < rows; ++y) {  // down[y][radius + x] = sum_k taps[k] noise[y + k - radius][x]
-    float* out = &down[y * padded_width + radius];
-    for (std::size_t k = 0; k < taps.size(); ++k) add_scaled(out, &noise[(y + k) * width], taps[k], width);
+    convolve(&down[y * padded_width + radius], &noise[y * width], width, taps, width);
   }
   for (std::size_t y = 0; y < rows; ++y) {  // across[x] = sum_k taps[k] down[y][x + k - radius]
-    std::fill(across.begin(), across.end(), 0.0f);
-    const float* row = &down[y * padded_width];
-    for (std::size_t k = 0; k < taps.size(); ++k) add_scaled(across.data(), row + k, taps[k], width);
+    convolve(across.data(), &down[y * padded_width], 1, taps, width);
     for (std::size_t x = 0; x < cols; ++x) field[y * cols + x] = alpha * across[x];
   }
 }
