@@ -111,20 +111,9 @@ void report(const char* name, std::size_t nodes, const bench::Timing& t, double 
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false;
-  std::string only;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) {
-      quick = true;
-    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
-      only = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: bench_scalar_engine [--quick] [--only moons|mnist|batch]\n");
-      return 2;
-    }
-  }
-  auto wanted = [&](const char* name) { return only.empty() || only == name; };
-  const int runs = quick ? 5 : 31;
+  const bench::SectionFlags flags =
+      bench::parse_section_flags(argc, argv, "bench_scalar_engine [--quick] [--only moons|mnist|batch]");
+  const int runs = flags.quick ? 5 : 31;
 
   // Python micrograd, garbage collector off (its best case): seconds per step, recorded on the
   // project's first machine (a 2-vCPU AMD EPYC). Machines differ: bench/micrograd_step.py
@@ -137,7 +126,7 @@ int main(int argc, char** argv) {
               "vs micrograd");
 
   nn::Rng rng(1);
-  if (wanted("moons")) {
+  if (flags.wanted("moons")) {
     const Network net({2, 16, 16, 1}, rng);
     const std::vector<Value> params = net.parameters();
     std::vector<std::vector<double>> points;
@@ -155,7 +144,7 @@ int main(int argc, char** argv) {
   const std::vector<Value> mnist_params = mnist_net.parameters();
   std::vector<double> target(10, 0.0);
   target[3] = 1.0;
-  if (wanted("mnist")) {
+  if (flags.wanted("mnist")) {
     std::vector<double> pixels(784);
     for (double& p : pixels) p = rng.uniform();
     auto make_loss = [&] { return squared_error(mnist_net, pixels, target); };
@@ -163,7 +152,7 @@ int main(int argc, char** argv) {
     const bench::Timing t = bench::time_runs([&] { train_step(mnist_params, make_loss); }, 3, runs);
     report("784-16-10 tanh, 1 image, sq. error", nodes, t, micrograd_784_seconds);
   }
-  if (wanted("batch")) {
+  if (flags.wanted("batch")) {
     // The loss summed over 250 images: millions of nodes in one graph.
     std::vector<std::vector<double>> images(250, std::vector<double>(784));
     for (auto& image : images) {
@@ -175,7 +164,8 @@ int main(int argc, char** argv) {
       return total;
     };
     const std::size_t batch_nodes = autograd::topological_order(make_batch_loss()).size();
-    const bench::Timing tb = bench::time_runs([&] { train_step(mnist_params, make_batch_loss); }, 1, quick ? 1 : 5);
+    const bench::Timing tb =
+        bench::time_runs([&] { train_step(mnist_params, make_batch_loss); }, 1, flags.quick ? 1 : 5);
     report("784-16-10 tanh, 250 images summed", batch_nodes, tb, 0);
   }
   std::printf(

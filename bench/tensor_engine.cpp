@@ -34,6 +34,14 @@ struct Shape {
   int m, k, n;  // X: (m x k), W: (k x n)
 };
 
+// The bare products of a layer, row-major buffers: Y = X @ W, and dW += X^T @ dY.
+void sgemm_forward(Shape s, const float* x, const float* w, float* y) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.m, s.n, s.k, 1, x, s.k, w, s.n, 0, y, s.n);
+}
+void sgemm_weight_gradient(Shape s, const float* x, const float* dy, float* dw) {
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s.k, s.n, s.m, 1, x, s.k, dy, s.n, 1, dw, s.n);
+}
+
 void bench_matmul(Shape s, int threads, int runs) {
   nn::Rng rng(5);
   tensor::set_num_threads(threads);
@@ -46,12 +54,10 @@ void bench_matmul(Shape s, int threads, int runs) {
   for (float& v : dy) v = static_cast<float>(rng.uniform(-1, 1));
   const bench::Timing bare = bench::time_runs(
       [&] {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.m, s.n, s.k, 1, x.data(), s.k, w.data(), s.n, 0,
-                    y.data(), s.n);
+        sgemm_forward(s, x.data(), w.data(), y.data());
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s.m, s.k, s.n, 1, dy.data(), s.n, w.data(), s.n, 1,
                     dx.data(), s.k);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s.k, s.n, s.m, 1, x.data(), s.k, dy.data(), s.n, 1,
-                    dw.data(), s.n);
+        sgemm_weight_gradient(s, x.data(), dy.data(), dw.data());
       },
       3, runs);
 
@@ -78,10 +84,8 @@ void bench_background(Shape s, double foreground, int threads, int runs) {
   for (float& v : w) v = static_cast<float>(rng.uniform(-1, 1));
   const bench::Timing bare = bench::time_runs(
       [&] {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.m, s.n, s.k, 1, x.data(), s.k, w.data(), s.n, 0,
-                    y.data(), s.n);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s.k, s.n, s.m, 1, x.data(), s.k, dy.data(), s.n, 1,
-                    dw.data(), s.n);
+        sgemm_forward(s, x.data(), w.data(), y.data());
+        sgemm_weight_gradient(s, x.data(), dy.data(), dw.data());
       },
       3, runs);
 
@@ -113,23 +117,12 @@ void bench_tanh(std::size_t rows, std::size_t cols, int threads, int runs) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false;
-  std::string only;  // a section's name, or empty for every section
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) {
-      quick = true;
-    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
-      only = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: bench_tensor_engine [--quick] [--only matmul|background|tanh]\n");
-      return 2;
-    }
-  }
-  const auto wanted = [&](const char* section) { return only.empty() || only == section; };
-  const int runs = quick ? 5 : 41;
+  const bench::SectionFlags flags =
+      bench::parse_section_flags(argc, argv, "bench_tensor_engine [--quick] [--only matmul|background|tanh]");
+  const int runs = flags.quick ? 5 : 41;
   std::printf("tensor engine, float32, median of %d runs after 3 warm-up runs\n", runs);
 
-  if (wanted("matmul")) {
+  if (flags.wanted("matmul")) {
     std::printf("\nmatmul forward + backward (3 gemms)\n");
     std::printf("%-21s %8s %12s %12s %12s %12s %8s\n", "shape", "threads", "engine GF/s", "bare GF/s", "engine ms",
                 "bare ms", "ratio");
@@ -138,7 +131,7 @@ int main(int argc, char** argv) {
       for (int threads : {1, 2}) bench_matmul(s, threads, runs);
     }
   }
-  if (wanted("background")) {
+  if (flags.wanted("background")) {
     std::printf("\nmatmul forward + backward, constant X on a background (2 gemms bare)\n");
     std::printf("%-21s %10s %8s %12s %12s %8s\n", "shape", "foreground", "threads", "engine ms", "bare ms", "ratio");
     for (Shape s : {Shape{64, 784, 128}, Shape{64, 784, 256}, Shape{128, 784, 800}}) {
@@ -146,7 +139,7 @@ int main(int argc, char** argv) {
     }
     for (double foreground : {0.2, 0.4}) bench_background(Shape{64, 784, 128}, foreground, 2, runs);
   }
-  if (wanted("tanh")) {
+  if (flags.wanted("tanh")) {
     std::printf("\nelement-wise tanh (forward)\n");
     std::printf("%-13s %8s %16s %16s %8s\n", "shape", "threads", "engine Melem/s", "std::tanh Melem/s", "speedup");
     for (int threads : {1, 2}) bench_tanh(128, 800, threads, runs);

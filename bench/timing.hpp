@@ -5,6 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
 #include <vector>
 
 namespace bench {
@@ -48,6 +52,29 @@ inline double peak_rss_mib() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+// The flags of a benchmark made of sections: --quick (fewer runs) and --only SECTION.
+struct SectionFlags {
+  bool quick = false;
+  std::string only;  // a section's name, or empty for every section
+  bool wanted(const char* section) const { return only.empty() || only == section; }
+};
+
+// Reads them from the command line; anything else prints `usage` and exits with status 2.
+inline SectionFlags parse_section_flags(int argc, char** argv, const char* usage) {
+  SectionFlags flags;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) {
+      flags.quick = true;
+    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      flags.only = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: %s\n", usage);
+      std::exit(2);
+    }
+  }
+  return flags;
 }
 
 }  // namespace bench

@@ -4,6 +4,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
 
 #include <cstddef>
 
@@ -23,10 +24,15 @@ void parallel_chunks(std::size_t count, std::size_t grain, const Body& body) {
     body(std::size_t{0}, count);
     return;
   }
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, count, grain),
-      [&](const tbb::blocked_range<std::size_t>& range) { body(range.begin(), range.end()); },
-      tbb::simple_partitioner());
+  // Isolated: while the calling thread waits for this loop's chunks it runs no other work of
+  // the arena, such as a chunk of the next epoch's distorted digits (mnist/distorted_epochs.hpp)
+  // that would hold a training step up for milliseconds.
+  tbb::this_task_arena::isolate([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, count, grain),
+        [&](const tbb::blocked_range<std::size_t>& range) { body(range.begin(), range.end()); },
+        tbb::simple_partitioner());
+  });
 }
 
 // Rows per chunk so that a chunk holds about parallel_grain_elements elements.
