@@ -1,12 +1,13 @@
 // Products with a matrix split around its background (tensor/background_split.hpp): the first
 // layer's two products when the inputs are a batch of digits.
 //
-// Both run over blocks of 64 output columns (32 for double), held in vector registers, a block
-// per task, and walk the other operand's rows in order, each row's block loaded once into
+// Both run over blocks of 64 output columns (32 for double), held in vector registers, blocks
+// shared out among TBB tasks, and walk the other operand's rows in order, each row's block loaded once into
 // registers. The rows of a panel that an entry touches sit in a buffer in the L1 cache. Every
 // element is summed in the same order whatever the number of threads.
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -60,6 +61,9 @@ struct ColumnBlock {
       return;
     }
     for (std::size_t r = 0; r < registers; ++r) part[r].store_unaligned(to + r * lanes);
+  }
+  void add(const ColumnBlock& other) {
+    for (std::size_t r = 0; r < registers; ++r) part[r] += other.part[r];
   }
   // this += scale * other
   void multiply_add(T scale, const ColumnBlock& other) {
@@ -143,24 +147,27 @@ BackgroundSplit<T> split_around_background(const Array<T>& a, double max_foregro
   split.background = background;
   split.rows = rows;
   split.cols = cols;
-  // Each panel's entries per column, counted row by row (a NaN differs from everything), and
-  // given up once past the limit: then the whole matrix is the cheaper operand.
-  const auto limit = static_cast<std::size_t>(max_foreground * static_cast<double>(size));
+  // Each panel's entries per column, counted row by row (a NaN differs from everything). A panel
+  // with too many gives the split up: the whole matrix is then the cheaper operand, found after
+  // reading a panel of a dense one.
   std::vector<std::uint32_t>& starts = split.column_starts;
   starts.assign(split.panels() * cols + 1, 0);
   std::size_t count = 0;
   for (std::size_t p = 0; p < split.panels(); ++p) {
+    const std::size_t first_row = p * split.panel_rows, end_row = std::min(rows, first_row + split.panel_rows);
     std::uint32_t* in_column = starts.data() + p * cols + 1;
-    for (std::size_t i = p * split.panel_rows; i < std::min(rows, (p + 1) * split.panel_rows); ++i) {
+    for (std::size_t i = first_row; i < end_row; ++i) {
       const T* row = a.data() + i * cols;
       for (std::size_t j = 0; j < cols; ++j) in_column[j] += static_cast<std::uint32_t>(row[j] != background);
     }
-    for (std::size_t j = 0; j < cols; ++j) count += in_column[j];
-    if (count > limit) return {};
+    std::size_t in_panel = 0;
+    for (std::size_t j = 0; j < cols; ++j) in_panel += in_column[j];
+    if (static_cast<double>(in_panel) > max_foreground * static_cast<double>((end_row - first_row) * cols)) return {};
+    count += in_panel;
   }
   for (std::size_t k = 1; k < starts.size(); ++k) starts[k] += starts[k - 1];
   // Then each entry to its column's next place, row by row, so that a column's rows come in
-  // order. A vector of the row wholly on the background (most of a digit's) is passed over.
+  // order: the entries of a row that differ are found 64 at a time by vector compares.
   split.row_of.resize(count);
   split.values.resize(count);
   std::vector<std::uint32_t> next(starts.begin(), starts.end() - 1);
@@ -198,7 +205,7 @@ void background_product(const BackgroundSplit<T>& a, const Array<T>& b, Array<T>
       const std::uint32_t* starts = a.column_starts.data() + p * cols;
       for (std::size_t j = 0; j < cols; ++j) {
         const Block b_row = Block::load(b.data() + j * n + first, count);
-        column_sums.multiply_add(T(1), b_row);
+        column_sums.add(b_row);
         for (std::uint32_t k = starts[j]; k < starts[j + 1]; ++k) {
           b_row.multiply_add_into(a.values[k], out.row(a.row_of[k] - first_row));
         }
@@ -216,6 +223,7 @@ void background_product(const BackgroundSplit<T>& a, const Array<T>& b, Array<T>
 
 template <class T>
 void background_transposed_product(T alpha, const BackgroundSplit<T>& a, const Array<T>& d, T beta, Array<T>& c) {
+  assert(beta == T(0) || beta == T(1));
   using Block = ColumnBlock<T>;
   const std::size_t n = d.shape()[1], cols = a.cols;
   const std::size_t work_per_column = a.values.size() + a.panels() * cols;
@@ -223,8 +231,7 @@ void background_transposed_product(T alpha, const BackgroundSplit<T>& a, const A
     // Every row of a^T @ d holds background * (d's column sums); then column j of a adds, for
     // each of its other entries (i, j), value * d's row i to row j.
     Block column_sums = Block::zero();
-    for (std::size_t i = 0; i < a.rows; ++i)
-      column_sums.multiply_add(T(1), Block::load(d.data() + i * n + first, count));
+    for (std::size_t i = 0; i < a.rows; ++i) column_sums.add(Block::load(d.data() + i * n + first, count));
     PanelBuffer<T> d_panel;
     for (std::size_t p = 0; p < a.panels(); ++p) {
       const std::size_t first_row = p * a.panel_rows, panel_rows = std::min(a.panel_rows, a.rows - first_row);

@@ -27,13 +27,17 @@ T total_sum(const Array<T>& a);
 template <class T>
 void gemm(bool transpose_a, bool transpose_b, T alpha, const Array<T>& a, const Array<T>& b, T beta, Array<T>& c);
 
-// a split around its first entry when that entry is finite and at most a fraction
-// `max_foreground` of a's entries differ from it; else an empty split, found as soon as the
-// count passes that fraction.
+// The split of a around its first entry when that entry is finite and, in each panel of 128
+// rows, at most a fraction `max_foreground` of the entries differ from it; else an empty split.
 template <class T>
 BackgroundSplit<T> split_around_background(const Array<T>& a, double max_foreground);
 
 // c = a @ b from a's split; c must already have the result's shape and is overwritten.
+//
+// Both split products equal gemm's up to rounding, and are not finite wherever gemm's are not.
+// They may also be NaN where gemm's are finite or infinite: the background multiplies a column
+// sum of every row of the other operand, which overflows past ~3e38 in float, and multiplies
+// an infinity in a row that gemm only met on an entry of another value.
 template <class T>
 void background_product(const BackgroundSplit<T>& a, const Array<T>& b, Array<T>& c);
 

@@ -18,8 +18,11 @@ static void reduction_backward(Node<T>& out);
 
 // A constant left operand (a batch of inputs) is split around its background when at most this
 // fraction of its entries differ from it: a product with the split then does less work than
-// gemm with the whole (bench_tensor_engine --only background measures the crossing).
+// gemm with the whole (bench_tensor_engine --only background measures the crossing). The right
+// operand must be at least a cache line wide: the split's kernels work on blocks of 256 bytes
+// of its columns, wasted on a narrower one (an output layer of 10 classes goes to gemm).
 constexpr double max_foreground_for_split = 0.5;
+constexpr std::size_t min_split_product_bytes = 64;
 
 // out = a @ b: (m x k) @ (k x n) -> (m x n)
 template <class T>
@@ -36,14 +39,16 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
   }
   xt::xtensor<T, 2> out = xt::xtensor<T, 2>::from_shape({a.rows(), b.cols()});
   BackgroundSplit<T> split;
-  if (!a.requires_grad()) split = kernels::split_around_background(a.data(), max_foreground_for_split);
+  if (!a.requires_grad() && b.cols() * sizeof(T) >= min_split_product_bytes) {
+    split = kernels::split_around_background(a.data(), max_foreground_for_split);
+  }
   if (split.empty()) {
     kernels::gemm(false, false, T(1), a.data(), b.data(), T(0), out);
   } else {
     kernels::background_product(split, b.data(), out);
   }
   Tensor<T> result = detail::make_result(Op::matmul, std::move(out), &matmul_backward<T>, a, b);
-  result.node()->left_split = std::move(split);
+  if (b.requires_grad()) result.node()->left_split = std::move(split);  // for B's gradient
   return result;
 }
 // dA += dOut @ B^T (m x n)(n x k);  dB += A^T @ dOut (k x m)(m x n). The transposes are gemm
@@ -53,7 +58,7 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
 // A around its background, dB is computed from that split (tensor/background_split.hpp).
 //
 // A leaf B armed with a descent step (Tensor::fold_descent_into_backward) whose gradient this
-// product alone writes takes the step instead: B -= rate * A^T @ dOut, one gemm into B's data.
+// product alone writes takes the step instead: B -= rate * A^T @ dOut, one product into B's data.
 // dA, the only other reader of B's data here, has been computed from the old B by then; B has
 // no other consumer; and A's data does not change (only a right operand descends).
 template <class T>

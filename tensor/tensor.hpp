@@ -61,7 +61,10 @@ class Tensor {
   static Tensor full(std::size_t rows, std::size_t cols, T value);
 
   const Array& data() const { return node_->data; }
-  Array& data() { return node_->data; }  // for optimizers: update parameters in place
+  // For optimizers: update parameters in place. A product with a constant left operand mostly
+  // of one value (a batch of digits) keeps that operand's values from its forward, so a change
+  // to the constant after it does not reach the right operand's gradient.
+  Array& data() { return node_->data; }
   const Array& grad() const { return node_->grad; }
   Array& grad() { return node_->grad; }
 
