@@ -2,9 +2,9 @@
 // layer's two products when the inputs are a batch of digits.
 //
 // Both run over blocks of 64 output columns (32 for double), held in vector registers, blocks
-// shared out among TBB tasks, and walk the other operand's rows in order, each row's block loaded once into
-// registers. The rows of a panel that an entry touches sit in a buffer in the L1 cache. Every
-// element is summed in the same order whatever the number of threads.
+// shared out among TBB tasks, and walk the other operand's rows in order, each row's block
+// loaded into registers once. The rows of a panel that an entry touches sit in a buffer in the
+// L1 cache. Every element is summed in the same order whatever the number of threads.
 
 #include <algorithm>
 #include <cassert>
