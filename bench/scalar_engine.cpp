@@ -7,8 +7,6 @@
 // One step = zero_grad, forward (building the graph), backward, SGD update, graph teardown.
 
 #include <cstdio>
-#include <cstring>
-#include <string>
 #include <vector>
 
 #include "autograd/value.hpp"

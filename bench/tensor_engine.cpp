@@ -11,8 +11,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <string>
 #include <vector>
 
 #include "nn/random.hpp"
@@ -72,7 +70,7 @@ void bench_matmul(Shape s, int threads, int runs) {
 
 // Y = X @ W and backward, X a constant (a batch of inputs) on a background of -0.42 with a
 // fraction `foreground` of other entries at random places, against the two bare cblas_sgemm
-// calls the product and W's gradient take on the whole of X. At most half the entries on the
+// calls the product and W's gradient take on the whole of X. At most half the entries off the
 // background, the engine splits X around it (tensor/background_split.hpp).
 void bench_background(Shape s, double foreground, int threads, int runs) {
   nn::Rng rng(11);

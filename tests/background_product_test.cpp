@@ -3,6 +3,7 @@
 // them for constant batches only, and the gradients and the folded descent step they give
 // equal the whole-matrix (gemm) path's.
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <limits>
@@ -164,11 +165,17 @@ BOOST_AUTO_TEST_CASE(a_split_holds_each_other_entry_by_panel_and_column) {
   BOOST_TEST(split.values == (std::vector<double>{1.5, -1.5, -0.25}), boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(a_matrix_is_not_split_when_its_first_entry_is_not_a_background) {
+BOOST_AUTO_TEST_CASE(a_matrix_is_split_only_when_every_panel_is_mostly_its_first_entry) {
   BOOST_TEST(split_around_background(digits_like<float>(64, 100, 0.0f, 0.2, 1), 0.5).values.size() > 0u);
   // more than half the entries differ from the first
   BOOST_TEST(split_around_background(digits_like<float>(64, 100, 0.0f, 0.7, 1), 0.5).empty());
   BOOST_TEST(split_around_background(uniform<float>(64, 100, 2), 0.5).empty());
+  // a first panel of 128 rows mostly background and a second one dense: 40 % of all entries
+  // differ, but one panel is over half
+  Array<float> panels = digits_like<float>(256, 100, 0.0f, 0.1, 3);
+  const Array<float> dense = digits_like<float>(128, 100, 0.0f, 0.7, 4);
+  std::copy(dense.begin(), dense.end(), panels.begin() + 128 * 100);
+  BOOST_TEST(split_around_background(panels, 0.5).empty());
   // a first entry that is not finite is no background
   Array<float> a = digits_like<float>(8, 8, 0.0f, 0.1, 3);
   a(0, 0) = std::numeric_limits<float>::quiet_NaN();
@@ -256,10 +263,13 @@ BOOST_AUTO_TEST_CASE(the_engine_splits_a_constant_batch_and_gets_the_gradients_g
   BOOST_TEST(!layer(uniform<double>(64, 784, 12), w, g, true).split);
   BOOST_TEST(!layer(x, uniform<double>(784, 7, 13), uniform<double>(64, 7, 14), true).split);
   BOOST_TEST(layer(x, uniform<double>(784, 8, 13), uniform<double>(64, 8, 14), true).split);
+  const Array<float> x_float = digits_like<float>(64, 784, -0.4242f, 0.2, 9);
+  BOOST_TEST(!layer(x_float, uniform<float>(784, 15, 13), uniform<float>(64, 15, 14), true).split);
+  BOOST_TEST(layer(x_float, uniform<float>(784, 16, 13), uniform<float>(64, 16, 14), true).split);
 }
 
 BOOST_AUTO_TEST_CASE(a_descent_step_folded_into_a_split_product_equals_the_gemm_one) {
-  const Array<float> x = digits_like<float>(64, 784, 0.0f, 0.2, 13);
+  const Array<float> x = digits_like<float>(64, 784, -0.4242f, 0.2, 13);
   const Array<float> w = uniform<float>(784, 128, 14), g = uniform<float>(64, 128, 15);
   Array<float> stepped[2];
   for (const bool x_constant : {true, false}) {

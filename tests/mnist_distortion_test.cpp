@@ -8,7 +8,9 @@
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mnist/distorted_epochs.hpp"
@@ -170,6 +172,28 @@ BOOST_AUTO_TEST_CASE(any_picture_size) {
     }
     BOOST_TEST(changed == 50u, side << "x" << side);
   }
+}
+
+// With every range 0 each pixel samples itself, on any shape: eight pixels a step and the
+// rest one by one, each at its own place.
+BOOST_AUTO_TEST_CASE(zero_ranges_are_the_identity_on_any_shape) {
+  vision::Distortion none = both();
+  none.rotation_degrees = none.scale = none.shear_degrees = none.shift_pixels = 0;
+  none.alpha = 0;
+  const std::pair<std::size_t, std::size_t> shapes[] = {{1, 1}, {1, 9}, {9, 1}, {20, 37}, {37, 20}, {3, 64}};
+  for (const auto& [rows, cols] : shapes) {
+    std::vector<std::uint8_t> picture(rows * cols), copy(rows * cols);
+    for (std::size_t i = 0; i < picture.size(); ++i) picture[i] = static_cast<std::uint8_t>(i * 37 % 256);
+    vision::Distorter(none, rows, cols).apply(picture.data(), copy.data(), 5);
+    BOOST_TEST((copy == picture), rows << "x" << cols);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_side_over_2_to_the_24_is_refused) {
+  const std::size_t over = (std::size_t{1} << 24) + 1;
+  BOOST_CHECK_THROW(vision::Distorter(both(), 1, over), std::invalid_argument);
+  BOOST_CHECK_THROW(vision::Distorter(both(), over, 1), std::invalid_argument);
+  BOOST_CHECK_NO_THROW(vision::Distorter(both(), 1, std::size_t{1} << 24));
 }
 
 BOOST_AUTO_TEST_CASE(full_ink_stays_full_and_pixels_stay_in_range) {

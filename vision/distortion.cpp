@@ -6,6 +6,7 @@
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "nn/random.hpp"
@@ -105,6 +106,7 @@ void elastic_field(float* field, std::size_t rows, std::size_t cols, const std::
   }
 }
 
+#if defined(__AVX2__)
 // Where a row's pixels sample the original, and the original itself (see Distorter::apply).
 struct RowSampling {
   float row_x, row_y, step_x, step_y;  // the affine part at pixel 0 of the row, and per pixel
@@ -116,7 +118,6 @@ struct RowSampling {
   std::int32_t padded_cols;
 };
 
-#if defined(__AVX2__)
 // Pixels [0, count - count % 8) of a row, eight at a time: the steps of apply's loop in the same
 // order, each rounded as there (no fused multiply-adds), the four corners gathered. Returns how
 // many pixels it wrote.
@@ -197,6 +198,13 @@ void Distortion::validate() const {
 Distorter::Distorter(const Distortion& distortion, std::size_t rows, std::size_t cols)
     : distortion_(distortion), rows_(rows), cols_(cols) {
   distortion_.validate();
+  // A pixel's place is a float: beyond 2^24 pixels on a side, floor(x) + 1 may round past the
+  // picture's border (and a pixel's cell with it).
+  constexpr std::size_t largest_side = std::size_t{1} << 24;
+  if (rows > largest_side || cols > largest_side) {
+    throw std::invalid_argument("distortion: a picture of " + std::to_string(rows) + "x" + std::to_string(cols) +
+                                " pixels has a side over 2^24");
+  }
   if (distortion_.elastic) taps_ = gaussian_taps(distortion_.sigma);
 }
 
@@ -255,6 +263,7 @@ void Distorter::apply(const std::uint8_t* in, std::uint8_t* out, std::uint64_t s
   sampling.height = height;
   sampling.padded = padded.data();
   sampling.padded_cols = static_cast<std::int32_t>(padded_cols);
+  const bool gathers_reach = padded.size() <= static_cast<std::size_t>(INT32_MAX);  // 32-bit gather indices
 #endif
   for (std::size_t y = 0; y < rows_; ++y) {
     const double uy = static_cast<double>(y) - centre_y - shift_y, ux = -centre_x - shift_x;
@@ -264,10 +273,9 @@ void Distorter::apply(const std::uint8_t* in, std::uint8_t* out, std::uint64_t s
 #if defined(__AVX2__)
     sampling.row_x = row_x;
     sampling.row_y = row_y;
-    sampling.dx = distortion_.elastic ? &dx[y * cols_] : nullptr;
-    sampling.dy = distortion_.elastic ? &dy[y * cols_] : nullptr;
-    if (padded.size() <= static_cast<std::size_t>(INT32_MAX))
-      x = sample_eight_at_a_time(sampling, out + y * cols_, cols_);
+    sampling.dx = distortion_.elastic ? dx.data() + y * cols_ : nullptr;
+    sampling.dy = distortion_.elastic ? dy.data() + y * cols_ : nullptr;
+    if (gathers_reach) x = sample_eight_at_a_time(sampling, out + y * cols_, cols_);
 #endif
     for (; x < cols_; ++x) {
       const auto column = static_cast<float>(x);

@@ -36,7 +36,7 @@ struct Distortion {
 // Distorts rows x cols pictures (one byte a pixel, row-major), each by the draws of a seed.
 class Distorter {
  public:
-  // Throws std::invalid_argument as Distortion::validate does.
+  // Throws std::invalid_argument as Distortion::validate does, and for a side over 2^24 pixels.
   Distorter(const Distortion& distortion, std::size_t rows, std::size_t cols);
   // Writes a distorted copy of `in` to `out` (the same size, not overlapping): the same seed
   // gives the same copy. Pixels are rounded back to bytes, so the copy stays in 0-255 like the
