@@ -92,11 +92,12 @@ void note_if_constant(Node& leaf, BackwardWalk& walk) {
 // Called for each input of an op before its rule runs. The first time this walk reaches an op,
 // its gradient is zeroed (it holds exactly this call's derivative after backward) and its
 // count of contributions still to come is set from its references, less the one being used now;
-// later arrivals count down.
-void reach(Node& input, BackwardWalk& walk) {
+// later arrivals count down. True when that leaves none to come: the op is ready to run its
+// own rule, after the rule of the op reaching it, which runs first.
+bool reach(Node& input, BackwardWalk& walk) {
   if (input.op == Op::leaf) {
     note_if_constant(input, walk);
-    return;
+    return false;
   }
   if (input.visit != walk.reached) {
     input.visit = walk.reached;
@@ -107,6 +108,7 @@ void reach(Node& input, BackwardWalk& walk) {
   } else if (input.pending_consumers != uncounted) {
     --input.pending_consumers;
   }
+  return input.pending_consumers == 0;
 }
 
 // Lists `start`, an op held back, and every op below it not yet listed, inputs first. None of
@@ -208,14 +210,12 @@ void Value::backward() const {
     if (i + fetch_distance < ran.size()) fetch_inputs_of(ran[i + fetch_distance]);
     Node& node = *ran[i];
     const int inputs = arity(node.op);
-    for (int k = 0; k < inputs; ++k) reach(*node.inputs[k], walk);
+    for (int k = 0; k < inputs; ++k) {
+      // a * a reaches a twice, and queues it at the second.
+      if (reach(*node.inputs[k], walk)) ran.push_back(node.inputs[k]);
+    }
     detail::backward_step(node);
     node.visit = walk.finished;
-    for (int k = 0; k < inputs; ++k) {
-      Node* input = node.inputs[k];
-      const bool same_as_first = k == 1 && input == node.inputs[0];  // a * a: queue it once
-      if (input->op != Op::leaf && input->pending_consumers == 0 && !same_as_first) ran.push_back(input);
-    }
   }
 
   // What references from outside the graph held back, depth first.
