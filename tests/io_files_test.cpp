@@ -30,11 +30,28 @@ using Bytes = std::vector<std::uint8_t>;
 
 namespace {
 
-// A fresh empty folder under the build tree for one test's files.
+// This process's folder for the tests' files, in the system's temporary folder, so that running
+// the tests from any folder (the source tree too) leaves nothing behind.
+std::filesystem::path scratch_root() {
+  return std::filesystem::temp_directory_path() / ("backprop_io_files_test_" + std::to_string(::getpid()));
+}
+
+struct RemoveScratchRoot {
+  RemoveScratchRoot() = default;
+  RemoveScratchRoot(const RemoveScratchRoot&) = delete;
+  RemoveScratchRoot& operator=(const RemoveScratchRoot&) = delete;
+  ~RemoveScratchRoot() {
+    std::error_code ignored;
+    std::filesystem::remove_all(scratch_root(), ignored);
+  }
+};
+
+// A fresh empty folder for one test's files.
 std::string scratch_dir(const std::string& name) {
-  std::string dir = "io_files_test_" + name;
-  std::system(("rm -rf '" + dir + "' && mkdir -p '" + dir + "'").c_str());
-  return dir;
+  const std::filesystem::path dir = scratch_root() / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
 }
 
 void write_bytes(const std::string& path, const Bytes& bytes) {
@@ -79,6 +96,8 @@ Bytes with_header(const Bytes& file, const std::string& header) {
 }
 
 }  // namespace
+
+BOOST_TEST_GLOBAL_FIXTURE(RemoveScratchRoot);
 
 BOOST_AUTO_TEST_SUITE(files)
 
