@@ -36,6 +36,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,11 +69,12 @@ struct Workload {
   nn::Normalisation normalisation;
 };
 
+constexpr const char* usage =
+    "usage: bench_mnist_epoch --workload A|B|C [--threads N] [--epochs E] [--data DIR] "
+    "[--distort none|affine|elastic|affine+elastic] [--bound yes|no]\n";
+
 [[noreturn]] void usage_error(const char* what) {
-  std::fprintf(stderr,
-               "bench_mnist_epoch: %s\nusage: bench_mnist_epoch --workload A|B|C [--threads N] [--epochs E] "
-               "[--data DIR] [--distort none|affine|elastic|affine+elastic] [--bound yes|no]\n",
-               what);
+  std::fprintf(stderr, "bench_mnist_epoch: %s\n%s", what, usage);
   std::exit(2);
 }
 
@@ -117,11 +119,15 @@ class ProductsProbe {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   std::string workload_name, data_dir = "data/mnist", distort = "none", bound_flag = "yes";
   int threads = 2, epochs = 3;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::fputs(usage, stdout);
+      return 0;
+    }
     if (i + 1 >= argc) usage_error(("missing value after " + flag).c_str());
     const std::string value = argv[++i];
     if (flag == "--workload")
@@ -219,4 +225,13 @@ int main(int argc, char** argv) {
       workload_name.c_str(), threads, bound, static_cast<double>(train_set.count) / bound, bench::median(ratios),
       probes);
   return 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& error) {  // a missing or bad MNIST file, out of memory
+    std::fprintf(stderr, "bench_mnist_epoch: %s\n", error.what());
+    return 1;
+  }
 }
