@@ -3,12 +3,16 @@
 //    engine, against the same three bare cblas_sgemm calls into preallocated buffers;
 // 2. the same with a constant X mostly of one value (a batch of digits), which the engine splits
 //    around it, against the two bare products (forward and W's gradient) on the whole of X;
-// 3. element-wise tanh forward throughput, engine kernel against a plain std::tanh loop.
+// 3. element-wise tanh forward throughput, engine kernel against a plain std::tanh loop;
+// 4. what handing half a loop to a second TBB thread saves, after the calling thread has worked
+//    alone for a while: the cost that decides which loops the engine runs in parallel.
 //
-//   build/bin/bench_tensor_engine [--quick] [--only matmul|background|tanh]
+//   build/bin/bench_tensor_engine [--quick] [--only matmul|background|tanh|handover]
 
 #include <cblas.h>
+#include <tbb/parallel_for.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -112,11 +116,34 @@ void bench_tanh(std::size_t rows, std::size_t cols, int threads, int runs) {
               count / plain.median_seconds * 1e-6, plain.median_seconds / engine.median_seconds);
 }
 
+// Busy work on the calling thread for `microseconds`.
+void work_for(double microseconds) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                          std::chrono::duration<double, std::micro>(microseconds));
+  while (std::chrono::steady_clock::now() < end) {
+  }
+}
+
+// `alone_us` of work on the calling thread, then `loop_us` more: on the calling thread too, or
+// as two TBB tasks of half each. With a long stretch alone the second thread has gone to sleep
+// and must be woken; what the split saves is then well under half the loop.
+void bench_handover(double alone_us, double loop_us, int runs) {
+  const bench::Timing one = bench::time_runs([&] { work_for(alone_us + loop_us); }, 3, runs);
+  const bench::Timing two = bench::time_runs(
+      [&] {
+        work_for(alone_us);
+        tbb::parallel_for(0, 2, [&](int) { work_for(loop_us / 2); });
+      },
+      3, runs);
+  std::printf("%10.0f %10.0f %14.1f %14.1f %12.1f %12.1f\n", alone_us, loop_us, one.median_seconds * 1e6,
+              two.median_seconds * 1e6, (one.median_seconds - two.median_seconds) * 1e6, loop_us / 2);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const bench::SectionFlags flags =
-      bench::parse_section_flags(argc, argv, "bench_tensor_engine [--quick] [--only matmul|background|tanh]");
+      bench::parse_section_flags(argc, argv, "bench_tensor_engine [--quick] [--only matmul|background|tanh|handover]");
   const int runs = flags.quick ? 5 : 41;
   std::printf("tensor engine, float32, median of %d runs after 3 warm-up runs\n", runs);
 
@@ -142,6 +169,19 @@ int main(int argc, char** argv) {
     std::printf("%-13s %8s %16s %16s %8s\n", "shape", "threads", "engine Melem/s", "std::tanh Melem/s", "speedup");
     for (int threads : {1, 2}) bench_tanh(128, 800, threads, runs);
     for (int threads : {1, 2}) bench_tanh(1000, 1000, threads, runs);
+  }
+  if (flags.wanted("handover")) {
+    std::printf("\nhanding half a loop to a second thread (TBB, 2 threads), microseconds\n");
+    std::printf("%10s %10s %14s %14s %12s %12s\n", "alone", "loop", "one thread", "two threads", "saved", "half loop");
+    // TBB starts its second thread on first demand, and on this VM the first loops of a process
+    // ran on the caller alone for tens of milliseconds: half a second of loops first.
+    tensor::set_num_threads(2);
+    for (const bench::Stopwatch warm_up; warm_up.seconds() < 0.5;) {
+      tbb::parallel_for(0, 2, [](int) { work_for(500); });
+    }
+    for (double alone_us : {20.0, 200.0, 2000.0}) {
+      for (double loop_us : {50.0, 200.0, 1000.0}) bench_handover(alone_us, loop_us, runs);
+    }
   }
   return 0;
 }
