@@ -109,8 +109,8 @@ void report(const char* name, std::size_t nodes, const bench::Timing& t, double 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bench::SectionFlags flags =
-      bench::parse_section_flags(argc, argv, "bench_scalar_engine [--quick] [--only moons|mnist|batch]");
+  const bench::SectionFlags flags = bench::parse_section_flags(
+      argc, argv, "bench_scalar_engine [--quick] [--only moons|mnist|batch]", {"moons", "mnist", "batch"});
   const int runs = flags.quick ? 5 : 31;
 
   // Python micrograd, garbage collector off (its best case): seconds per step, recorded on the

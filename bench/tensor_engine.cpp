@@ -143,7 +143,8 @@ void bench_handover(double alone_us, double loop_us, int runs) {
 
 int main(int argc, char** argv) {
   const bench::SectionFlags flags =
-      bench::parse_section_flags(argc, argv, "bench_tensor_engine [--quick] [--only matmul|background|tanh|handover]");
+      bench::parse_section_flags(argc, argv, "bench_tensor_engine [--quick] [--only matmul|background|tanh|handover]",
+                                 {"matmul", "background", "tanh", "handover"});
   const int runs = flags.quick ? 5 : 41;
   std::printf("tensor engine, float32, median of %d runs after 3 warm-up runs\n", runs);
 

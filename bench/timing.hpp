@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -61,11 +62,16 @@ struct SectionFlags {
   bool wanted(const char* section) const { return only.empty() || only == section; }
 };
 
-// Reads them from the command line; anything else prints `usage` and exits with status 2.
-inline SectionFlags parse_section_flags(int argc, char** argv, const char* usage) {
+// Reads them from the command line: --help prints `usage` and exits with 0; anything else, or a
+// section not among `sections`, prints it and exits with 2.
+inline SectionFlags parse_section_flags(int argc, char** argv, const char* usage,
+                                        std::initializer_list<const char*> sections) {
   SectionFlags flags;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::printf("usage: %s\n", usage);
+      std::exit(0);
+    } else if (std::strcmp(argv[i], "--quick") == 0) {
       flags.quick = true;
     } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
       flags.only = argv[++i];
@@ -73,6 +79,12 @@ inline SectionFlags parse_section_flags(int argc, char** argv, const char* usage
       std::fprintf(stderr, "usage: %s\n", usage);
       std::exit(2);
     }
+  }
+  const bool known = flags.only.empty() || std::any_of(sections.begin(), sections.end(),
+                                                       [&](const char* section) { return flags.only == section; });
+  if (!known) {
+    std::fprintf(stderr, "unknown section '%s'\nusage: %s\n", flags.only.c_str(), usage);
+    std::exit(2);
   }
   return flags;
 }
