@@ -160,8 +160,10 @@ int run(int argc, char** argv) {
   if (distort != "none" && !distortion.any()) usage_error("--distort must be none, affine, elastic or affine+elastic");
 
   tensor::set_num_threads(threads);
+  const bench::Stopwatch loading;
   const mnist::Dataset train_set = mnist::load_mnist(data_dir, mnist::Split::train);
   const mnist::Dataset test_set = mnist::load_mnist(data_dir, mnist::Split::test);
+  std::printf("MNIST loaded in %.0f ms\n", loading.seconds() * 1e3);
   const nn::MLP<M> model(nn::Architecture::classifier(784, {workload.hidden}, 10, workload.activation), 1);
   std::unique_ptr<nn::Optimizer<M>> optimizer;
   if (workload.adam)

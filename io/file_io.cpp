@@ -105,31 +105,46 @@ void remove_stale_temporaries(const std::string& target) {
 
 }  // namespace
 
-std::vector<std::uint8_t> read_file(const std::string& path, std::size_t max_bytes) {
+FileReader::FileReader(const std::string& path, std::size_t max_bytes) : path_(path), fd_(-1), size_(0) {
   // Opened without blocking and checked before reading: a FIFO would otherwise wait forever for
   // a writer, and a folder or a device has no size to check.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) input_error(path, std::string("cannot open: ") + std::strerror(errno));
-  struct FileCloser {
-    int fd;
-    ~FileCloser() { ::close(fd); }
-  } closer{fd};
+  fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd_ < 0) input_error(path, std::string("cannot open: ") + std::strerror(errno));
   struct stat status {};
-  if (::fstat(fd, &status) != 0) input_error(path, std::string("cannot read its size: ") + std::strerror(errno));
-  if (S_ISDIR(status.st_mode)) input_error(path, "is a folder, not a file");
-  if (!S_ISREG(status.st_mode)) input_error(path, "is not a regular file (a FIFO, a device or a socket)");
-  if (static_cast<std::uint64_t>(status.st_size) > max_bytes) {
-    input_error(path, "file is larger than " + std::to_string(max_bytes) + " bytes");
+  std::string problem;
+  if (::fstat(fd_, &status) != 0) {
+    problem = std::string("cannot read its size: ") + std::strerror(errno);
+  } else if (S_ISDIR(status.st_mode)) {
+    problem = "is a folder, not a file";
+  } else if (!S_ISREG(status.st_mode)) {
+    problem = "is not a regular file (a FIFO, a device or a socket)";
+  } else if (static_cast<std::uint64_t>(status.st_size) > max_bytes) {
+    problem = "file is larger than " + std::to_string(max_bytes) + " bytes";
   }
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(status.st_size));
+  if (!problem.empty()) {
+    ::close(fd_);  // the destructor does not run for a constructor that throws
+    input_error(path, problem);
+  }
+  size_ = static_cast<std::size_t>(status.st_size);
+}
+
+FileReader::~FileReader() { ::close(fd_); }
+
+void FileReader::read(std::uint8_t* into, std::size_t count) {
   std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t got = ::read(fd, bytes.data() + done, bytes.size() - done);
+  while (done < count) {
+    const ssize_t got = ::read(fd_, into + done, count - done);
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) input_error(path, std::string("read error: ") + std::strerror(errno));
-    if (got == 0) input_error(path, "the file became shorter while it was read");
+    if (got < 0) input_error(path_, std::string("read error: ") + std::strerror(errno));
+    if (got == 0) input_error(path_, "the file became shorter while it was read");
     done += static_cast<std::size_t>(got);
   }
+}
+
+std::vector<std::uint8_t> read_file(const std::string& path, std::size_t max_bytes) {
+  FileReader file(path, max_bytes);
+  std::vector<std::uint8_t> bytes(file.size());
+  file.read(bytes.data(), bytes.size());
   return gunzip_if_compressed(std::move(bytes), path, max_bytes);
 }
 

@@ -8,6 +8,26 @@
 
 namespace io {
 
+// A regular file open for reading in parts: opened without blocking and refused when it is a
+// folder, a FIFO, a device or a socket, or larger than `max_bytes` (InputError naming it).
+class FileReader {
+ public:
+  FileReader(const std::string& path, std::size_t max_bytes);
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+  ~FileReader();
+
+  // The file's size when it was opened.
+  std::size_t size() const { return size_; }
+  // The next `count` bytes into `into`; throws InputError when the file ends first.
+  void read(std::uint8_t* into, std::size_t count);
+
+ private:
+  std::string path_;
+  int fd_;
+  std::size_t size_;
+};
+
 // The file's bytes; a gzip file (by its magic number) is decompressed. Never allocates more
 // than the file holds (raw) or than its data inflates to, up to `max_bytes`; throws InputError
 // naming the file when it cannot be opened, is corrupt, or inflates past `max_bytes`.

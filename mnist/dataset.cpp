@@ -54,7 +54,7 @@ Dataset load_mnist(const std::string& dir, Split split, std::size_t limit) {
                              (images_path.empty() ? "images-idx3" : "labels-idx1") +
                              "-ubyte and its common spellings, optionally .gz); run scripts/fetch-mnist");
   }
-  const io::IdxArray images = io::read_idx(images_path);
+  io::IdxArray images = io::read_idx(images_path, allocate_pixels);  // read straight onto huge pages
   const io::IdxArray labels = io::read_idx(labels_path);
   if (images.dims.size() != 3) {
     io::input_error(images_path,
@@ -82,9 +82,8 @@ Dataset load_mnist(const std::string& dir, Split split, std::size_t limit) {
     }
     data.labels[i] = labels.values[i];
   }
-  allocate_pixels(data.pixels, data.count * data.features());
-  std::copy(images.values.begin(), images.values.begin() + static_cast<std::ptrdiff_t>(data.pixels.size()),
-            data.pixels.begin());
+  data.pixels = std::move(images.values);
+  data.pixels.resize(data.count * data.features());  // a limit keeps the first images
   return data;
 }
 

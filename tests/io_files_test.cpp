@@ -12,6 +12,7 @@
 #include <fstream>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "check_refused.hpp"
@@ -101,6 +102,8 @@ BOOST_TEST_GLOBAL_FIXTURE(RemoveScratchRoot);
 
 BOOST_AUTO_TEST_SUITE(files)
 
+// Raw and gzip files read back whole; with a storage given, the elements land in it, asked for
+// once with their count.
 BOOST_AUTO_TEST_CASE(idx_round_trips_raw_and_gzip) {
   const std::string dir = scratch_dir("idx");
   const Bytes bytes = idx_bytes({3, 4, 5});
@@ -111,30 +114,59 @@ BOOST_AUTO_TEST_CASE(idx_round_trips_raw_and_gzip) {
     BOOST_TEST((array.dims == std::vector<std::uint32_t>{3, 4, 5}));
     BOOST_TEST_REQUIRE(array.values.size() == 60u);
     BOOST_TEST(array.values[59] == 59);
+
+    std::vector<std::size_t> asked;
+    const io::IdxArray stored =
+        io::read_idx(dir + "/" + name, [&](std::vector<std::uint8_t>& values, std::size_t count) {
+          asked.push_back(count);
+          values.reserve(count + 1000);  // a mark of this storage: its capacity
+          values.resize(count);
+        });
+    BOOST_TEST((asked == std::vector<std::size_t>{60}), name);
+    BOOST_TEST(stored.values.capacity() >= 1060u, name);
+    BOOST_TEST((stored.dims == array.dims), name);
+    BOOST_TEST((stored.values == Bytes(bytes.begin() + 16, bytes.end())), name);
   }
 }
 
+// Each bad IDX file is refused the same way from memory (parse_idx) and from a file
+// (read_idx, which checks a raw file's header before reading its elements), naming its source.
 BOOST_AUTO_TEST_CASE(idx_refuses_bad_files) {
   Bytes truncated = idx_bytes({10, 28, 28});
   truncated.resize(truncated.size() - 100);
-  check_refused([&] { io::parse_idx(truncated, "imgs"); }, {"imgs", "10x28x28", "truncated"});
   Bytes trailing = idx_bytes({2, 2});
   trailing.push_back(7);
-  check_refused([&] { io::parse_idx(trailing, "t"); }, {"t: header says 2x2", "5 bytes", "trailing"});
-  check_refused([&] { io::parse_idx({0x50, 0x4b, 3, 4, 0, 0}, "zip"); }, {"zip", "not an IDX file", "50 4b 03 04"});
-  check_refused([&] { io::parse_idx({0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0}, "f"); }, {"element type 0x0d"});
-  check_refused([&] { io::parse_idx({0, 0, 8, 9}, "d"); }, {"9 dimensions"});
-  check_refused([&] { io::parse_idx({0, 0, 8}, "short"); }, {"too short"});
-  check_refused([&] { io::parse_idx({0, 0, 8, 3, 0, 0}, "hdr"); }, {"truncated inside the IDX header"});
   // A header claiming 4 billion x 4 billion images on a tiny file: refused before allocating.
   const Bytes huge = {0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 28, 1, 2, 3};
-  check_refused([&] { io::parse_idx(huge, "huge"); }, {"4294967295x4294967295x28", "truncated"});
-
+  const std::vector<std::pair<Bytes, std::vector<std::string>>> cases = {
+      {truncated, {"10x28x28", "truncated"}},
+      {trailing, {"header says 2x2", "5 bytes", "trailing"}},
+      {{0x50, 0x4b, 3, 4, 0, 0}, {"not an IDX file", "50 4b 03 04"}},
+      {{0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0}, {"element type 0x0d"}},
+      {{0, 0, 8, 9}, {"9 dimensions"}},
+      {{0, 0, 8}, {"too short"}},
+      {{}, {"too short"}},
+      {{0, 0, 8, 3, 0, 0}, {"truncated inside the IDX header"}},
+      {huge, {"4294967295x4294967295x28", "truncated"}},
+  };
   const std::string dir = scratch_dir("idx_bad");
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& [bytes, parts] = cases[i];
+    std::vector<std::string> with_name = parts;
+    with_name.insert(with_name.begin(), "in memory");
+    check_refused([&] { io::parse_idx(bytes, "in memory"); }, with_name);
+    const std::string path = dir + "/case" + std::to_string(i);
+    write_bytes(path, bytes);
+    with_name.front() = path;
+    check_refused([&] { io::read_idx(path); }, with_name);
+  }
+
   check_refused([&] { io::read_idx(dir + "/missing"); }, {dir + "/missing", "cannot open"});
   Bytes corrupt_gzip = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4};
   write_bytes(dir + "/bad.gz", corrupt_gzip);
   check_refused([&] { io::read_idx(dir + "/bad.gz"); }, {dir + "/bad.gz", "gzip"});
+  write_bytes(dir + "/magic_only.gz", {0x1f, 0x8b});  // shorter than the four bytes read first
+  check_refused([&] { io::read_idx(dir + "/magic_only.gz"); }, {dir + "/magic_only.gz", "gzip"});
 }
 
 BOOST_AUTO_TEST_CASE(mnist_loader_checks_counts_labels_and_names) {
@@ -149,7 +181,9 @@ BOOST_AUTO_TEST_CASE(mnist_loader_checks_counts_labels_and_names) {
   BOOST_TEST(data.pixels[250] == 250);
   BOOST_TEST(data.level(250) == 250.0f / 255.0f);
   BOOST_TEST(data.labels[4] == 2);  // byte 12 of the label file
-  BOOST_TEST(mnist::load_mnist(dir, mnist::Split::train, 3).count == 3u);
+  const mnist::Dataset first_three = mnist::load_mnist(dir, mnist::Split::train, 3);
+  BOOST_TEST(first_three.count == 3u);
+  BOOST_TEST((first_three.pixels == Bytes(data.pixels.begin(), data.pixels.begin() + 3 * 784)));
 
   check_refused([&] { mnist::load_mnist(dir, mnist::Split::test); }, {dir, "no MNIST t10k images", "fetch-mnist"});
   write_bytes(dir + "/t10k-images-idx3-ubyte", idx_bytes({4, 28, 28}));
