@@ -50,6 +50,7 @@
 #include "nn/optimizer.hpp"
 #include "nn/shuffle.hpp"
 #include "nn/training.hpp"
+#include "tensor/memory.hpp"
 #include "tensor/tensor.hpp"
 #include "tensor/threads.hpp"
 #include "timing.hpp"
@@ -230,6 +231,7 @@ int run(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
+  tensor::keep_freed_arrays_in_process();  // as the mnist tool does
   try {
     return run(argc, argv);
   } catch (const std::exception& error) {  // a missing or bad MNIST file, out of memory

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "nn/random.hpp"
+#include "tensor/memory.hpp"
 #include "tensor/tensor.hpp"
 #include "tensor/threads.hpp"
 #include "timing.hpp"
@@ -142,6 +143,7 @@ void bench_handover(double alone_us, double loop_us, int runs) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tensor::keep_freed_arrays_in_process();  // as the mnist tool does
   const bench::SectionFlags flags =
       bench::parse_section_flags(argc, argv, "bench_tensor_engine [--quick] [--only matmul|background|tanh|handover]",
                                  {"matmul", "background", "tanh", "handover"});

@@ -23,6 +23,7 @@
 
 #include "mnist_commands.hpp"
 #include "mnist_recipes.hpp"
+#include "tensor/memory.hpp"
 #include "tool_main.hpp"
 
 namespace {
@@ -68,6 +69,7 @@ void refuse_unused_distortion_options(const CLI::App& train_cmd, const std::stri
 }  // namespace
 
 int main(int argc, char** argv) {
+  tensor::keep_freed_arrays_in_process();
   CLI::App app{"Train, evaluate and use an MNIST digit classifier", "mnist"};
   const std::string data_help =
       "folder with the four MNIST files (default: $BACKPROP_DATA, ./data/mnist, or the checkout's data/mnist)";
