@@ -18,7 +18,7 @@ std::uint32_t big_endian_u32(const std::uint8_t* p) {
 
 constexpr std::size_t header_bytes(std::size_t dimensions) { return 4 + 4 * dimensions; }
 
-// The largest file read: the train images are 47 MB.
+// The largest file read_idx reads (MNIST's largest, the train images, is 47 MB).
 constexpr std::size_t max_file_bytes = std::size_t{1} << 31;
 
 std::string describe(const std::vector<std::uint32_t>& dims) {
@@ -26,10 +26,6 @@ std::string describe(const std::vector<std::uint32_t>& dims) {
   for (std::uint32_t d : dims) text += (text.empty() ? "" : "x") + std::to_string(d);
   return text;
 }
-
-}  // namespace
-
-namespace {
 
 // The dimensions an IDX file's header gives, checked against the file's `total` length. `head`
 // holds the file's first bytes: all of its header, or all of the file when it is shorter.
