@@ -110,22 +110,23 @@ FileReader::FileReader(const std::string& path, std::size_t max_bytes) : path_(p
   // a writer, and a folder or a device has no size to check.
   fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd_ < 0) input_error(path, std::string("cannot open: ") + std::strerror(errno));
+  // Closes the file if a check below throws: the destructor does not run for a constructor
+  // that throws.
+  struct CloseUnlessKept {
+    int fd;
+    ~CloseUnlessKept() {
+      if (fd >= 0) ::close(fd);
+    }
+  } closer{fd_};
   struct stat status {};
-  std::string problem;
-  if (::fstat(fd_, &status) != 0) {
-    problem = std::string("cannot read its size: ") + std::strerror(errno);
-  } else if (S_ISDIR(status.st_mode)) {
-    problem = "is a folder, not a file";
-  } else if (!S_ISREG(status.st_mode)) {
-    problem = "is not a regular file (a FIFO, a device or a socket)";
-  } else if (static_cast<std::uint64_t>(status.st_size) > max_bytes) {
-    problem = "file is larger than " + std::to_string(max_bytes) + " bytes";
-  }
-  if (!problem.empty()) {
-    ::close(fd_);  // the destructor does not run for a constructor that throws
-    input_error(path, problem);
+  if (::fstat(fd_, &status) != 0) input_error(path, std::string("cannot read its size: ") + std::strerror(errno));
+  if (S_ISDIR(status.st_mode)) input_error(path, "is a folder, not a file");
+  if (!S_ISREG(status.st_mode)) input_error(path, "is not a regular file (a FIFO, a device or a socket)");
+  if (static_cast<std::uint64_t>(status.st_size) > max_bytes) {
+    input_error(path, "file is larger than " + std::to_string(max_bytes) + " bytes");
   }
   size_ = static_cast<std::size_t>(status.st_size);
+  closer.fd = -1;  // kept: the reader closes it
 }
 
 FileReader::~FileReader() { ::close(fd_); }

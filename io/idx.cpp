@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <stdexcept>
 
 #include "io/file_io.hpp"
 #include "io/input_error.hpp"
@@ -18,7 +19,8 @@ std::uint32_t big_endian_u32(const std::uint8_t* p) {
 
 constexpr std::size_t header_bytes(std::size_t dimensions) { return 4 + 4 * dimensions; }
 
-// The largest file read_idx reads (MNIST's largest, the train images, is 47 MB).
+// The largest file read_idx reads, and the most a gzip file may inflate to (MNIST's largest,
+// the train images, is 47 MB).
 constexpr std::size_t max_file_bytes = std::size_t{1} << 31;
 
 std::string describe(const std::vector<std::uint32_t>& dims) {
@@ -69,10 +71,14 @@ std::vector<std::uint32_t> checked_dims(const std::uint8_t* head, std::uint64_t 
 }
 
 void make_room(std::vector<std::uint8_t>& values, std::size_t count, const IdxStorage& storage) {
-  if (storage) {
-    storage(values, count);
-  } else {
+  if (!storage) {
     values.resize(count);
+    return;
+  }
+  storage(values, count);
+  if (values.size() != count) {
+    throw std::logic_error("read_idx: the storage given made room for " + std::to_string(values.size()) +
+                           " elements, not " + std::to_string(count));
   }
 }
 
@@ -97,7 +103,7 @@ IdxArray read_idx(const std::string& path, const IdxStorage& storage) {
     IdxArray parsed = parse_idx(gunzip_if_compressed(std::move(compressed), path, max_file_bytes), path);
     if (!storage) return parsed;
     IdxArray array{parsed.dims, {}};
-    storage(array.values, parsed.values.size());
+    make_room(array.values, parsed.values.size(), storage);
     std::copy(parsed.values.begin(), parsed.values.end(), array.values.begin());
     return array;
   }

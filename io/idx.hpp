@@ -19,9 +19,11 @@ struct IdxArray {
 using IdxStorage = std::function<void(std::vector<std::uint8_t>& values, std::size_t count)>;
 
 // Reads an IDX file of unsigned bytes (element type 0x08), raw or gzip-compressed. Checks the
-// magic, the dimensions and that the data is exactly as long as they say before allocating;
-// throws InputError naming the file and the problem. A raw file's elements are read straight
-// into their storage (`storage`, or a plain resize), with no copy of the file in between.
+// magic, the dimensions and that the data is exactly as long as they say; throws InputError
+// naming the file and the problem. A raw file's header is checked against its length before
+// its elements get any memory, and they are read straight into their storage (`storage`, or a
+// plain resize), with no copy of the file in between; a gzip file is inflated first, to at
+// most 2 GiB.
 IdxArray read_idx(const std::string& path, const IdxStorage& storage = {});
 
 // The same on bytes already in memory; `name` is used in messages.

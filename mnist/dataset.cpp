@@ -82,8 +82,12 @@ Dataset load_mnist(const std::string& dir, Split split, std::size_t limit) {
     }
     data.labels[i] = labels.values[i];
   }
-  data.pixels = std::move(images.values);
-  data.pixels.resize(data.count * data.features());  // a limit keeps the first images
+  if (data.count == images.dims[0]) {
+    data.pixels = std::move(images.values);
+  } else {  // a limit keeps the first images, and only their memory
+    allocate_pixels(data.pixels, data.count * data.features());
+    std::copy_n(images.values.begin(), data.pixels.size(), data.pixels.begin());
+  }
   return data;
 }
 

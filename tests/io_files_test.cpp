@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -126,6 +127,10 @@ BOOST_AUTO_TEST_CASE(idx_round_trips_raw_and_gzip) {
     BOOST_TEST(stored.values.capacity() >= 1060u, name);
     BOOST_TEST((stored.dims == array.dims), name);
     BOOST_TEST((stored.values == Bytes(bytes.begin() + 16, bytes.end())), name);
+    // A storage that makes the wrong room is a programming error, caught before any write.
+    BOOST_CHECK_THROW(io::read_idx(dir + "/" + name, [](std::vector<std::uint8_t>& values,
+                                                        std::size_t count) { values.resize(count - 1); }),
+                      std::logic_error);
   }
 }
 
@@ -184,6 +189,7 @@ BOOST_AUTO_TEST_CASE(mnist_loader_checks_counts_labels_and_names) {
   const mnist::Dataset first_three = mnist::load_mnist(dir, mnist::Split::train, 3);
   BOOST_TEST(first_three.count == 3u);
   BOOST_TEST((first_three.pixels == Bytes(data.pixels.begin(), data.pixels.begin() + 3 * 784)));
+  BOOST_TEST(first_three.pixels.capacity() < 4u * 784u);  // not the whole file's memory
 
   check_refused([&] { mnist::load_mnist(dir, mnist::Split::test); }, {dir, "no MNIST t10k images", "fetch-mnist"});
   write_bytes(dir + "/t10k-images-idx3-ubyte", idx_bytes({4, 28, 28}));
