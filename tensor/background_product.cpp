@@ -91,10 +91,12 @@ struct ColumnBlock {
 // about that long to wake (`bench_tensor_engine --only handover`: after 2 ms on the calling
 // thread, a 0.2 ms loop split in two saved from -0.04 to 0.015 ms in three runs, not 0.1, and
 // a 0.05 ms one cost 0.03 ms more), so a product this small gains only while the thread is
-// still awake from the loop before. Measured against the engine that split every product, two threads, builds run in
-// turn: workload A, whose products (1.3 M) follow long stretches on the calling thread, took
-// 11-14 % less per epoch; the default recipe's (2.6 M, just after Adam's parallel pass) took 8 %
-// more on one thread, so they stay split.
+// still awake from the loop before. Against the engine that split every product, two threads,
+// builds run in turn: workload A, whose products (1.3 M) follow long stretches on the calling
+// thread, took 11-14 % less per epoch; the default recipe's (2.6 M, just after Adam's parallel
+// pass) took 8 % more on one thread, so they stay split. The threshold is this kernel's alone:
+// the element-wise loops of B, a few per step in quick succession, keep the second thread
+// awake and lose when run alone.
 constexpr std::size_t parallel_min_multiply_adds = 2'000'000;
 
 // Calls body(first_column, column_count) for each block of output columns, `work_per_column`
